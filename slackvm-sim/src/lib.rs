@@ -1,0 +1,32 @@
+//! # slackvm-sim
+//!
+//! A deterministic simulator of SlackVM (Jacquet, Ledoux, Rouvoy, IEEE
+//! CLUSTER 2024): hosts whose CPUs are split into one vNode per
+//! oversubscription level.
+//!
+//! Map of the crate (data flows top to bottom):
+//! - [`topology`]: CPUs, caches, NUMA, the distance rule; prototype JSON,
+//!   Linux sysfs, generated presets.
+//! - [`host`]: THE local scheduler (vNodes, capacity, core choice, memory,
+//!   pinning, progress, status, quirk switches).
+//! - [`scheduler`]: the trait every driver uses (replay, cluster, daemon).
+//! - [`trace`]: the monitoring trace (streaming TSV, gzip), Python-style
+//!   number formatting in [`pyfmt`].
+//! - [`replay`]: trace in, host, trace out (+ summary).
+//! - [`tracegen`]: seeded single-host monitoring trace generator.
+//! - [`plot`]: SVG figures.
+//! - [`rng`]: the seeded random stream (stable across crate versions).
+
+pub mod host;
+pub mod plot;
+pub mod pyfmt;
+pub mod replay;
+pub mod rng;
+pub mod scheduler;
+pub mod topology;
+pub mod trace;
+pub mod tracegen;
+
+pub use host::{Host, HostOptions, Quirks};
+pub use scheduler::{DeployError, LocalScheduler, Placement, RemoveError, Removal, VmInfo, VmRequest};
+pub use topology::Topology;
