@@ -26,6 +26,7 @@ pub mod scheduler;
 pub mod topology;
 pub mod trace;
 pub mod tracegen;
+pub mod workload;
 
 pub use host::{Host, HostOptions, Quirks};
 pub use scheduler::{DeployError, LocalScheduler, Placement, RemoveError, Removal, VmInfo, VmRequest};
