@@ -1,1 +1,148 @@
-fn main() {}
+//! `replay`: replays a monitoring trace on a topology with the SlackVM local
+//! scheduler and writes the recomputed trace (`monitoring.tsv`), a
+//! `summary.json` and the paper's figure 3 (`figure3.svg`). With no
+//! arguments it uses the EPYC 7662 topology and trace embedded in the binary.
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use slackvm_sim::host::{HostOptions, Quirks};
+use slackvm_sim::plot::figure3;
+use slackvm_sim::replay::{replay, ReplayOptions, TraceSource};
+use slackvm_sim::topology::{self, Topology};
+use slackvm_sim::trace::TraceWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const EMBEDDED_TOPOLOGY: &str = include_str!("../../datasets/topology_EPYC-7662-exp.json");
+const EMBEDDED_TRACE: &[u8] = include_bytes!("../../datasets/trace_EPYC-7662-exp.tsv.gz");
+
+#[derive(Parser)]
+#[command(
+    about = "Replay a monitoring trace with the SlackVM local scheduler (figure 3 of the paper)",
+    after_help = "Quirk names for --quirk: empty-vnode-first-free, replay-mem-kib, balance-mixed-units, \
+socket-as-numa, keep-vnode-after-rollback, replay-first-step-clamp, replay-drop-unreported."
+)]
+struct Cli {
+    /// Topology: a prototype JSON file or a preset name (epyc-7662, epyc-7662-exp, host-32, laptop-8).
+    /// Default: the embedded EPYC 7662 with 24 CPUs reserved (232 usable).
+    #[arg(long)]
+    topology: Option<String>,
+    /// Monitoring trace (TSV, plain or .gz; `-` for stdin). Default: the embedded EPYC trace.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Output folder for monitoring.tsv, summary.json and figure3.svg.
+    #[arg(long, default_value = "figures")]
+    out: PathBuf,
+    /// `prototype` reproduces the published prototype's output (all quirks on);
+    /// `fixed` turns every quirk off; default: the paper's scheduling quirks on, reading bugs fixed.
+    #[arg(long)]
+    compat: Option<String>,
+    /// Set one quirk, e.g. `--quirk empty-vnode-first-free=off` (repeatable; applied after --compat).
+    #[arg(long)]
+    quirk: Vec<String>,
+    /// Critical size of the pinning balance (OVSB_CRITICAL_SIZE).
+    #[arg(long, default_value_t = slackvm_sim::host::DEFAULT_CRITICAL_SIZE)]
+    critical_size: usize,
+    /// Do not write figure3.svg.
+    #[arg(long)]
+    no_figure: bool,
+    /// Quiet: no progress bar, no report.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn quirks(cli: &Cli) -> Result<Quirks> {
+    let mut q = match cli.compat.as_deref() {
+        None | Some("paper") => Quirks::default(),
+        Some("prototype") => Quirks::prototype(),
+        Some("fixed") => Quirks::fixed(),
+        Some(other) => bail!("--compat: unknown mode `{other}` (use prototype, paper or fixed)"),
+    };
+    for item in &cli.quirk {
+        q.apply_list(item).map_err(|e| anyhow::anyhow!("--quirk: {e}"))?;
+    }
+    Ok(q)
+}
+
+fn load_topology(cli: &Cli) -> Result<Topology> {
+    Ok(match cli.topology.as_deref() {
+        None => topology::parse_json(EMBEDDED_TOPOLOGY, "embedded:topology_EPYC-7662-exp.json")?,
+        Some(spec) if Path::new(spec).exists() => topology::load_json_file(spec.as_ref())?,
+        Some(spec) if spec.ends_with(".json") => bail!("--topology: file `{spec}` does not exist"),
+        Some(spec) => topology::preset(spec).context("--topology")?,
+    })
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} timestamps {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let q = quirks(&cli)?;
+    let topo = Arc::new(load_topology(&cli)?);
+    let source = match &cli.trace {
+        Some(p) => TraceSource::File(p.clone()),
+        None => TraceSource::Bytes("embedded:trace_EPYC-7662-exp.tsv.gz".into(), EMBEDDED_TRACE),
+    };
+    std::fs::create_dir_all(&cli.out).with_context(|| format!("--out: cannot create {}", cli.out.display()))?;
+    let out_path = cli.out.join("monitoring.tsv");
+    let mut writer = TraceWriter::create(&out_path)?;
+    let opts = ReplayOptions {
+        host: HostOptions {
+            quirks: q,
+            critical_size: cli.critical_size,
+        },
+    };
+    let bar = progress_bar(cli.quiet);
+    let outcome = replay(
+        topo.clone(),
+        opts,
+        &source,
+        Some(&mut writer),
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )?;
+    writer.finish()?;
+    bar.finish_and_clear();
+    let summary_path = cli.out.join("summary.json");
+    let json = serde_json::to_string_pretty(&outcome.summary)? + "\n";
+    std::fs::write(&summary_path, json).with_context(|| format!("writing {}", summary_path.display()))?;
+    if !cli.no_figure {
+        let title = format!("vNodes on {} ({} CPUs)", topo.name(), topo.cpu_count());
+        figure3::draw(&outcome.series, &title, &cli.out.join("figure3.svg")).map_err(|e| anyhow::anyhow!(e))?;
+    }
+    if !cli.quiet {
+        report(&outcome.summary, &cli.out);
+    }
+    Ok(())
+}
+
+fn report(s: &slackvm_sim::replay::ReplaySummary, out: &Path) {
+    println!(
+        "replayed {} rows ({} timestamps, {} VMs) in {:.3} s: {:.0} rows/s",
+        s.rows_in, s.timestamps, s.vms_seen, s.wall_s, s.rows_per_s
+    );
+    for (level, n) in &s.accepted {
+        let refused = s.refused_per_level.get(level).copied().unwrap_or(0);
+        println!("  level {level}: {n} accepted, {refused} refused");
+    }
+    for r in &s.refused {
+        println!("  refused {} at {} s (level {}): {}", r.vm, r.time_s, r.level, r.resource);
+    }
+    for v in &s.vnodes {
+        println!("  {} {}: min {} max {} final {}", v.res, v.subset, v.min, v.max, v.last);
+    }
+    println!("wrote {}/{{monitoring.tsv, summary.json, figure3.svg}}", out.display());
+}

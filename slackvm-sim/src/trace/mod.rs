@@ -1,1 +1,119 @@
-//! trace
+//! The monitoring trace of formats.md: one tab-separated row per global,
+//! vNode ("subset") and VM record, header
+//! `tmp rec res val config subset vm_uuid vm_cmn sb_oc sb_unused sb_dsc`,
+//! absent values written `None`. Streaming reader (plain or gzip, detected
+//! by magic bytes; errors carry the line number) and writer (large buffers,
+//! gzip when the path ends in `.gz`). No knowledge of hosts or replay.
+
+mod read;
+mod write;
+
+pub use read::TraceReader;
+pub use write::TraceWriter;
+
+use std::path::PathBuf;
+
+/// The header line, without the newline.
+pub const HEADER: &str = "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\tsb_dsc";
+
+/// Kind of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RecKind {
+    /// Whole host.
+    Global,
+    /// One vNode (`subset` in the prototype).
+    Subset,
+    /// One VM.
+    Vm,
+}
+
+impl RecKind {
+    /// Name in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecKind::Global => "global",
+            RecKind::Subset => "subset",
+            RecKind::Vm => "vm",
+        }
+    }
+}
+
+/// Resource of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Res {
+    /// CPU.
+    Cpu,
+    /// Memory.
+    Mem,
+}
+
+impl Res {
+    /// Name in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Res::Cpu => "cpu",
+            Res::Mem => "mem",
+        }
+    }
+    /// Index 0 (cpu) or 1 (mem).
+    pub fn index(self) -> usize {
+        match self {
+            Res::Cpu => 0,
+            Res::Mem => 1,
+        }
+    }
+}
+
+/// One row. Text columns keep their text; `None` is `Option::None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record {
+    /// Seconds since the start of the run.
+    pub tmp: u64,
+    /// Record kind.
+    pub rec: Option<RecKind>,
+    /// Resource.
+    pub res: Option<Res>,
+    /// Usage (see formats.md for its unit per record kind).
+    pub val: Option<f64>,
+    /// Capacity: CPUs/MB held, vCPUs/MB of a VM.
+    pub config: Option<f64>,
+    /// vNode id (`subset-2.0`, `subset-1`).
+    pub subset: Option<String>,
+    /// VM identifier.
+    pub vm_uuid: Option<String>,
+    /// VM name.
+    pub vm_cmn: Option<String>,
+    /// Level as written (`2.0`, `1`).
+    pub sb_oc: Option<String>,
+    /// Units the vNode could release.
+    pub sb_unused: Option<f64>,
+    /// Free-form JSON description of the vNode.
+    pub sb_dsc: Option<String>,
+}
+
+/// Errors reading or writing a trace.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TraceError {
+    /// The file cannot be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A row is malformed.
+    #[error("{path}:{line}: column `{column}`: {message}")]
+    Parse {
+        /// File.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// Column name.
+        column: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}

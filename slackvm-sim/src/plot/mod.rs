@@ -1,0 +1,25 @@
+//! SVG figures drawn with plotters from records and summaries (never from
+//! scheduler internals): figure 3 (vNode sizes over time) here, the cluster
+//! experiment's figures beside it.
+
+pub mod figure3;
+
+/// One colour per level: 1:1 blue, 2:1 orange, 3:1 green, others grey.
+pub fn level_colour(level: f64) -> plotters::style::RGBColor {
+    use plotters::style::RGBColor;
+    match level {
+        l if l == 1.0 => RGBColor(31, 119, 180),
+        l if l == 2.0 => RGBColor(255, 127, 14),
+        l if l == 3.0 => RGBColor(44, 160, 44),
+        _ => RGBColor(110, 110, 110),
+    }
+}
+
+/// `1:1`, `2:1`, `1.5:1`.
+pub fn level_label(level: f64) -> String {
+    if level.fract() == 0.0 {
+        format!("{}:1", level as u64)
+    } else {
+        format!("{level}:1")
+    }
+}
