@@ -9,7 +9,7 @@ mod presets;
 mod sysfs;
 
 pub use json::{load_json_file, parse_json, stale_distances, to_json_string, write_json_file};
-pub use presets::{preset, preset_names, Preset};
+pub use presets::{preset, preset_names, synthetic, Preset};
 pub use sysfs::{read_linux, SysfsOptions};
 
 use std::collections::BTreeMap;

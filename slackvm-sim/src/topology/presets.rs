@@ -94,6 +94,31 @@ const EPYC: Shape = Shape {
     mem_mb: 1_031_742,
 };
 
+/// A symmetric machine: `sockets` x `cores_per_socket` cores x `threads`
+/// hardware threads, `cores_per_l3` cores per L3, NUMA distance 10/32.
+/// Used by tests and by the cluster experiment for arbitrary host shapes.
+pub fn synthetic(
+    sockets: u32,
+    cores_per_socket: u32,
+    threads: u32,
+    cores_per_l3: u32,
+    mem_mb: u64,
+) -> Result<Topology, TopologyError> {
+    let name = format!("synthetic-{sockets}x{cores_per_socket}x{threads}");
+    build(
+        &name,
+        &Shape {
+            sockets,
+            cores_per_socket,
+            threads,
+            cores_per_l3: cores_per_l3.max(1),
+            numa_far: 32,
+            max_freq_khz: 2_000_000,
+            mem_mb,
+        },
+    )
+}
+
 /// Builds a preset by name.
 pub fn preset(name: &str) -> Result<Topology, TopologyError> {
     match name {
