@@ -14,9 +14,12 @@
 //!   number formatting in [`pyfmt`].
 //! - [`replay`]: trace in, host, trace out (+ summary).
 //! - [`tracegen`]: seeded single-host monitoring trace generator.
+//! - [`cluster`]: the cluster experiment (event loop, host models,
+//!   placement policies, host-count search, dedicated baseline).
 //! - [`plot`]: SVG figures.
 //! - [`rng`]: the seeded random stream (stable across crate versions).
 
+pub mod cluster;
 pub mod host;
 pub mod plot;
 pub mod pyfmt;

@@ -1,0 +1,148 @@
+//! The topology-aware host model: every host is a real
+//! [`crate::host::Host`] (vNodes on a topology, the local scheduler of
+//! local-scheduler.md), driven through [`crate::scheduler::LocalScheduler`].
+//! Whether a VM fits is predicted from the host's public state with the
+//! same capacity rules the host applies (CPUs missing to its vNode, then
+//! memory), and checked against the real deployment in debug builds.
+
+use super::{HostModel, Usage};
+use crate::cluster::schedule::ClusterVm;
+use crate::host::{missing_for, Host, HostOptions};
+use crate::scheduler::{LocalScheduler, VmRequest};
+use crate::topology::Topology;
+use std::sync::Arc;
+
+/// The vnode model over a schedule's VMs.
+#[derive(Debug, Clone)]
+pub struct VnodeModel {
+    topo: Arc<Topology>,
+    opts: HostOptions,
+    /// One prepared request per VM (built once, so runs do not allocate).
+    requests: Vec<VmRequest>,
+}
+
+impl VnodeModel {
+    /// A model for these VMs (effective memory) named by `ids`, on hosts of
+    /// topology `topo`.
+    pub fn new(vms: &[ClusterVm], ids: &[String], topo: Arc<Topology>, opts: HostOptions) -> Self {
+        let requests = vms
+            .iter()
+            .zip(ids)
+            .map(|(v, id)| VmRequest::new(id.clone(), v.vcpus, v.mem_mb, v.level))
+            .collect();
+        VnodeModel {
+            topo,
+            opts,
+            requests,
+        }
+    }
+}
+
+impl HostModel for VnodeModel {
+    type Host = Host;
+
+    fn name(&self) -> &'static str {
+        "vnode"
+    }
+    fn empty_host(&self) -> Host {
+        Host::new(Arc::clone(&self.topo), self.opts)
+    }
+    fn capacity(&self) -> Usage {
+        Usage {
+            cpus: self.topo.cpu_count() as u64,
+            mem_mb: self.topo.mem_allowed_mb(),
+        }
+    }
+    fn probe(&self, host: &Host, vm: usize) -> Option<Usage> {
+        let r = &self.requests[vm];
+        let (cap, alloc) = host.vnode_of_level(r.level).map_or((0, 0), |i| {
+            (host.vnodes()[i].cap(), host.vnodes()[i].alloc_vcpus())
+        });
+        let missing = missing_for(cap, alloc, r.level, u64::from(r.vcpus));
+        if missing > host.free_cpus() as u64 {
+            return None;
+        }
+        let mem = host.mem();
+        let mem_missing = mem.missing_mb(r.mem_mb);
+        if mem.size_mb() + mem_missing > mem.allowed_mb() {
+            return None;
+        }
+        Some(Usage {
+            cpus: host.held_cpus() as u64 + missing,
+            mem_mb: mem.size_mb() + mem_missing,
+        })
+    }
+    fn place(&self, host: &mut Host, vm: usize) -> bool {
+        let predicted = self.probe(host, vm);
+        let ok = host.deploy(&self.requests[vm]).is_ok();
+        debug_assert_eq!(
+            predicted.is_some(),
+            ok,
+            "vnode fit prediction disagrees with the host"
+        );
+        debug_assert!(!ok || predicted == Some(self.usage(host)));
+        ok
+    }
+    fn remove(&self, host: &mut Host, vm: usize) {
+        let removed = host.remove(&self.requests[vm].name);
+        debug_assert!(removed.is_ok(), "removing a VM the host does not hold");
+    }
+    fn usage(&self, host: &Host) -> Usage {
+        Usage {
+            cpus: host.held_cpus() as u64,
+            mem_mb: host.mem().size_mb(),
+        }
+    }
+    fn progress(&self, host: &Host, vm: usize) -> f64 {
+        let r = &self.requests[vm];
+        host.progress(r.vcpus, r.mem_mb, r.level)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::schedule::{EventOrder, Schedule};
+    use crate::cluster::testkit::list;
+    use crate::topology::preset;
+
+    #[test]
+    fn vnode_hosts_hold_vnodes_by_level() {
+        let l = list(&[
+            (4, 4096, 2.0, 0, None),
+            (4, 4096, 2.0, 0, None),
+            (8, 4096, 1.0, 0, None),
+            (32, 4096, 1.0, 0, None),
+        ]);
+        let s = Schedule::new(&l, EventOrder::ArrivalsFirst, true).unwrap();
+        let m = VnodeModel::new(
+            &s.vms,
+            &s.ids,
+            Arc::new(preset("host-32").unwrap()),
+            HostOptions::default(),
+        );
+        let mut h = m.empty_host();
+        assert!(m.place(&mut h, 0));
+        // Second 2:1 VM of 4 vCPUs: avail 4*2-4 = 4, nothing missing.
+        assert_eq!(
+            m.probe(&h, 1),
+            Some(Usage {
+                cpus: 4,
+                mem_mb: 8192
+            })
+        );
+        assert!(m.place(&mut h, 1));
+        assert!(m.place(&mut h, 2));
+        assert_eq!(
+            m.usage(&h),
+            Usage {
+                cpus: 12,
+                mem_mb: 12288
+            }
+        );
+        assert_eq!(m.probe(&h, 3), None);
+        assert!(!m.place(&mut h, 3));
+        m.remove(&mut h, 2);
+        assert_eq!(m.usage(&h).cpus, 4);
+    }
+}

@@ -1,0 +1,220 @@
+//! Which host a VM goes to, behind [`Policy`]: one file per policy, one
+//! arm in [`PolicyKind`]. A policy only reads hosts (through
+//! [`HostModel::probe`] and [`HostModel::progress`]) and names the chosen
+//! index; ties always go to the lowest host index.
+//!
+//! Fit measure of `best-fit` and `worst-fit` ([`slack_after`]): the room a
+//! host would have left after the VM, CPUs and memory each normalised by
+//! the host's capacity and summed, compared exactly in integers:
+//! `free_cpus_after * host_mem + free_mem_after * host_cpus`.
+
+pub mod best_fit;
+pub mod first_fit;
+pub mod paper;
+pub mod progress;
+pub mod worst_fit;
+
+use super::model::{HostModel, Usage};
+use super::ClusterError;
+
+/// A placement policy.
+pub trait Policy: Sync {
+    /// Name used in options and outputs.
+    fn name(&self) -> &'static str;
+    /// Index of the host VM `vm` goes to, or `None` when no host fits.
+    fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize>;
+    /// True when a run that opens a new host only when none fits places
+    /// every VM exactly as a run on any N >= (hosts it opened) would; its
+    /// host count is then the minimum, found in one pass.
+    fn on_demand_exact(&self) -> bool {
+        false
+    }
+}
+
+/// Room left on a host after a VM, as an exact integer (see the module
+/// header); larger means emptier.
+pub fn slack_after(capacity: Usage, after: Usage) -> u128 {
+    let free_cpus = u128::from(capacity.cpus.saturating_sub(after.cpus));
+    let free_mem = u128::from(capacity.mem_mb.saturating_sub(after.mem_mb));
+    free_cpus * u128::from(capacity.mem_mb) + free_mem * u128::from(capacity.cpus)
+}
+
+/// The lowest host index that fits.
+pub(crate) fn first_fitting<M: HostModel>(
+    model: &M,
+    hosts: &[M::Host],
+    vm: usize,
+) -> Option<usize> {
+    hosts.iter().position(|h| model.probe(h, vm).is_some())
+}
+
+/// The policies by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PolicyKind {
+    /// What the published code does: first host that fits.
+    Paper,
+    /// The intended rule: largest progress toward the ideal ratio.
+    Progress,
+    /// Lowest-index host that fits.
+    FirstFit,
+    /// Fitting host left with the least room.
+    BestFit,
+    /// Fitting host left with the most room.
+    WorstFit,
+}
+
+impl PolicyKind {
+    /// Every policy, in output order.
+    pub const ALL: [PolicyKind; 5] = [
+        PolicyKind::Paper,
+        PolicyKind::Progress,
+        PolicyKind::FirstFit,
+        PolicyKind::BestFit,
+        PolicyKind::WorstFit,
+    ];
+
+    /// Name used in options and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyKind::Paper => paper::Paper.name(),
+            PolicyKind::Progress => progress::ProgressPolicy.name(),
+            PolicyKind::FirstFit => first_fit::FirstFit.name(),
+            PolicyKind::BestFit => best_fit::BestFit.name(),
+            PolicyKind::WorstFit => worst_fit::WorstFit.name(),
+        }
+    }
+    /// Parses a name.
+    pub fn parse(name: &str) -> Result<Self, ClusterError> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| ClusterError::UnknownName {
+                what: "policy",
+                name: name.to_string(),
+                known: Self::ALL.map(|p| p.name()).join(", "),
+            })
+    }
+}
+
+/// Calls `$body` with `$p` bound to the policy value of `$kind`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_policy {
+    ($kind:expr, $p:ident => $body:expr) => {
+        match $kind {
+            $crate::cluster::PolicyKind::Paper => {
+                let $p = &$crate::cluster::policy::paper::Paper;
+                $body
+            }
+            $crate::cluster::PolicyKind::Progress => {
+                let $p = &$crate::cluster::policy::progress::ProgressPolicy;
+                $body
+            }
+            $crate::cluster::PolicyKind::FirstFit => {
+                let $p = &$crate::cluster::policy::first_fit::FirstFit;
+                $body
+            }
+            $crate::cluster::PolicyKind::BestFit => {
+                let $p = &$crate::cluster::policy::best_fit::BestFit;
+                $body
+            }
+            $crate::cluster::PolicyKind::WorstFit => {
+                let $p = &$crate::cluster::policy::worst_fit::WorstFit;
+                $body
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each policy's choice on one hand-built cluster of four counting
+    //! hosts (32 CPUs, 131072 MB), for a 2:1 VM of 2 vCPUs and 4096 MB:
+    //! - host 0: full (two premium 16-vCPU VMs): does not fit;
+    //! - host 1: one premium VM of 8 vCPUs, 65536 MB -> after: 10 CPUs,
+    //!   69632 MB; slack = 22*131072 + 61440*32;
+    //! - host 2: one premium VM of 4 vCPUs, 4096 MB -> after: 6 CPUs,
+    //!   8192 MB; slack = 26*131072 + 122880*32 (the most room);
+    //! - host 3: one premium VM of 24 vCPUs, 16384 MB -> after: 26 CPUs,
+    //!   20480 MB; slack = 6*131072 + 110592*32 (the least room).
+    //!   Progress (ideal 4096 MB/CPU): host 1: current 8192, potential
+    //!   6963.2: +1228.8; host 2: current 1024, potential 1365.3: +341.3;
+    //!   host 3: current 682.7, potential 787.7: +105.0. Largest: host 1.
+    use super::*;
+    use crate::cluster::model::{CountingModel, ModelOptions};
+    use crate::cluster::schedule::{EventOrder, Schedule};
+    use crate::cluster::testkit::list;
+
+    #[test]
+    fn each_policy_picks_its_host_on_a_hand_built_cluster() {
+        let l = list(&[
+            (16, 1024, 1.0, 0, None),
+            (16, 1024, 1.0, 0, None),
+            (8, 65536, 1.0, 0, None),
+            (4, 4096, 1.0, 0, None),
+            (24, 16384, 1.0, 0, None),
+            (2, 4096, 2.0, 0, None),
+        ]);
+        let s = Schedule::new(&l, EventOrder::ArrivalsFirst, true).unwrap();
+        let m = CountingModel::new(&s.vms, &s.levels, ModelOptions::default());
+        let mut hosts = vec![m.empty_host(); 4];
+        for (vm, host) in [(0, 0), (1, 0), (2, 1), (3, 2), (4, 3)] {
+            assert!(m.place(&mut hosts[host], vm));
+        }
+        let pick = |k: PolicyKind| crate::with_policy!(k, p => p.choose(&m, &hosts, 5));
+        assert_eq!(pick(PolicyKind::Paper), Some(1));
+        assert_eq!(pick(PolicyKind::FirstFit), Some(1));
+        assert_eq!(pick(PolicyKind::BestFit), Some(3));
+        assert_eq!(pick(PolicyKind::WorstFit), Some(2));
+        assert_eq!(pick(PolicyKind::Progress), Some(1));
+        // Ties go to the lowest index: two empty hosts.
+        let empty = vec![m.empty_host(); 2];
+        for k in PolicyKind::ALL {
+            assert_eq!(
+                crate::with_policy!(k, p => p.choose(&m, &empty, 5)),
+                Some(0),
+                "{}",
+                k.name()
+            );
+        }
+        // Nothing fits: None.
+        let full = vec![hosts[0].clone()];
+        for k in PolicyKind::ALL {
+            assert_eq!(
+                crate::with_policy!(k, p => p.choose(&m, &full, 5)),
+                None,
+                "{}",
+                k.name()
+            );
+        }
+    }
+
+    #[test]
+    fn progress_prefers_a_host_that_moves_toward_the_ideal_ratio() {
+        // host 0: memory-heavy premium VM (2 vCPUs, 32768 MB, ratio 16384);
+        // host 1: CPU-heavy (8 vCPUs, 4096 MB, ratio 512). A VM of 1 vCPU
+        // and 16384 MB helps host 1 (512 -> 2275.6: +1763.6) and hurts
+        // host 0 (16384 -> 16384: 0), so progress picks host 1 where
+        // first fit picks host 0.
+        let l = list(&[
+            (2, 32768, 1.0, 0, None),
+            (8, 4096, 1.0, 0, None),
+            (1, 16384, 1.0, 0, None),
+        ]);
+        let s = Schedule::new(&l, EventOrder::ArrivalsFirst, true).unwrap();
+        let m = CountingModel::new(&s.vms, &s.levels, ModelOptions::default());
+        let mut hosts = vec![m.empty_host(); 2];
+        assert!(m.place(&mut hosts[0], 0));
+        assert!(m.place(&mut hosts[1], 1));
+        assert_eq!(progress::ProgressPolicy.choose(&m, &hosts, 2), Some(1));
+        assert_eq!(paper::Paper.choose(&m, &hosts, 2), Some(0));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for k in PolicyKind::ALL {
+            assert_eq!(PolicyKind::parse(k.name()).unwrap(), k);
+        }
+        assert!(PolicyKind::parse("random").is_err());
+    }
+}

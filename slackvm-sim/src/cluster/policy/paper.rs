@@ -1,0 +1,25 @@
+//! `paper`: what the published cluster simulation effectively does. Its
+//! loop computes each host's progress toward the ideal memory-per-core
+//! ratio, but the comparison that should keep the best host is written so
+//! that the first host that fits is always kept (cluster-experiment.md):
+//! in effect first fit in host order. Same choices as `first-fit`; kept as
+//! its own policy so outputs name what was reproduced.
+
+use super::{first_fitting, Policy};
+use crate::cluster::model::HostModel;
+
+/// The published code's placement (first host that fits).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Paper;
+
+impl Policy for Paper {
+    fn name(&self) -> &'static str {
+        "paper"
+    }
+    fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
+        first_fitting(model, hosts, vm)
+    }
+    fn on_demand_exact(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,30 @@
+//! `worst-fit`: the fitting host left with the most room after the VM
+//! ([`super::slack_after`]); ties to the lowest index. It spreads VMs over
+//! every host it is given, so its host count is searched and not
+//! guaranteed monotone in N.
+
+use super::{slack_after, Policy};
+use crate::cluster::model::HostModel;
+
+/// Worst fit on summed normalised room.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorstFit;
+
+impl Policy for WorstFit {
+    fn name(&self) -> &'static str {
+        "worst-fit"
+    }
+    fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
+        let cap = model.capacity();
+        let mut best: Option<(u128, usize)> = None;
+        for (i, h) in hosts.iter().enumerate() {
+            if let Some(after) = model.probe(h, vm) {
+                let s = slack_after(cap, after);
+                if best.is_none_or(|(b, _)| s > b) {
+                    best = Some((s, i));
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+}

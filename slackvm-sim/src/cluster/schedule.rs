@@ -1,0 +1,306 @@
+//! The event list prepared once for many runs: VMs in a compact form (level
+//! index, effective memory) and the events in processing order. Building it
+//! validates the list; runs then never allocate per event.
+//!
+//! Order of simultaneous events: the published simulation frees departing
+//! VMs a few seconds after a slice boundary, so arrivals at a time are
+//! placed before the departures of that time ([`EventOrder::ArrivalsFirst`],
+//! the default). [`EventOrder::DeparturesFirst`] is the easier variant.
+//! Within one kind, events keep their order in the list.
+
+use super::ClusterError;
+use crate::workload::{EventKind, EventList};
+
+/// Largest number of distinct levels in one schedule.
+pub const MAX_LEVELS: usize = 8;
+
+/// Memory (MB) at or above which the published code counts an
+/// oversubscribed VM as [`MEM_CAP_TO_MB`] (its literal threshold is 8129).
+pub const MEM_CAP_FROM_MB: u64 = 8129;
+/// What a capped VM's memory counts for.
+pub const MEM_CAP_TO_MB: u64 = 8192;
+
+/// Order of events that share a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventOrder {
+    /// Arrivals placed before departures free anything (published order).
+    ArrivalsFirst,
+    /// Departures free resources before arrivals are placed.
+    DeparturesFirst,
+}
+
+impl EventOrder {
+    /// Name used in options and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventOrder::ArrivalsFirst => "arrivals-first",
+            EventOrder::DeparturesFirst => "departures-first",
+        }
+    }
+    /// Parses a name given by [`EventOrder::name`].
+    pub fn parse(name: &str) -> Result<Self, ClusterError> {
+        match name {
+            "arrivals-first" => Ok(EventOrder::ArrivalsFirst),
+            "departures-first" => Ok(EventOrder::DeparturesFirst),
+            _ => Err(ClusterError::UnknownName {
+                what: "event order",
+                name: name.to_string(),
+                known: "arrivals-first, departures-first".into(),
+            }),
+        }
+    }
+}
+
+/// Effective memory of a VM: capped to 8192 MB when it is oversubscribed
+/// and holds 8129 MB or more, if `mem_cap` is on.
+pub fn effective_mem_mb(mem_mb: u64, level: f64, mem_cap: bool) -> u64 {
+    if mem_cap && level > 1.0 && mem_mb >= MEM_CAP_FROM_MB {
+        MEM_CAP_TO_MB
+    } else {
+        mem_mb
+    }
+}
+
+/// One VM as the cluster sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterVm {
+    /// vCPUs.
+    pub vcpus: u32,
+    /// Memory counted on hosts (after the cap, if on).
+    pub mem_mb: u64,
+    /// Memory requested in the event list.
+    pub mem_requested_mb: u64,
+    /// Level.
+    pub level: f64,
+    /// Index of the level in [`Schedule::levels`].
+    pub level_idx: u8,
+}
+
+/// One event in processing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Seconds.
+    pub time_s: u64,
+    /// Arrival (true) or departure.
+    pub arrival: bool,
+    /// VM index in [`Schedule::vms`].
+    pub vm: u32,
+}
+
+/// A validated event list in processing order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    /// VMs (same indexes as the event list).
+    pub vms: Vec<ClusterVm>,
+    /// VM ids.
+    pub ids: Vec<String>,
+    /// Distinct levels, increasing.
+    pub levels: Vec<f64>,
+    /// Events in processing order.
+    pub steps: Vec<Step>,
+    /// Order used for simultaneous events.
+    pub order: EventOrder,
+    /// Whether the memory cap was applied.
+    pub mem_cap: bool,
+    /// End of the measurement window (time of the last event of the whole
+    /// list, kept by [`Schedule::only_level`]).
+    pub horizon_s: u64,
+}
+
+impl Schedule {
+    /// Validates and orders an event list.
+    pub fn new(list: &EventList, order: EventOrder, mem_cap: bool) -> Result<Self, ClusterError> {
+        let mut levels: Vec<f64> = Vec::new();
+        for (index, vm) in list.vms.iter().enumerate() {
+            let bad = |message: String| ClusterError::InvalidVm {
+                vm: vm.id.clone(),
+                index,
+                message,
+            };
+            if vm.vcpus == 0 {
+                return Err(bad("vcpus must be at least 1".into()));
+            }
+            if !(vm.level.is_finite() && vm.level >= 1.0) {
+                return Err(bad(format!("level {} must be a number >= 1.0", vm.level)));
+            }
+            if vm.id.is_empty() {
+                return Err(bad("empty id".into()));
+            }
+            if !levels.contains(&vm.level) {
+                levels.push(vm.level);
+            }
+        }
+        if levels.len() > MAX_LEVELS {
+            return Err(ClusterError::TooManyLevels {
+                count: levels.len(),
+                max: MAX_LEVELS,
+            });
+        }
+        levels.sort_by(f64::total_cmp);
+        let vms = list
+            .vms
+            .iter()
+            .map(|vm| ClusterVm {
+                vcpus: vm.vcpus,
+                mem_mb: effective_mem_mb(vm.mem_mb, vm.level, mem_cap),
+                mem_requested_mb: vm.mem_mb,
+                level: vm.level,
+                level_idx: levels.iter().position(|&l| l == vm.level).unwrap_or(0) as u8,
+            })
+            .collect();
+        let mut arrived = vec![0u8; list.vms.len()];
+        let mut last_time = 0;
+        for (index, e) in list.events.iter().enumerate() {
+            let bad = |message: String| ClusterError::InvalidEvent { index, message };
+            if e.vm >= list.vms.len() {
+                return Err(bad(format!(
+                    "VM index {} out of {} VMs",
+                    e.vm,
+                    list.vms.len()
+                )));
+            }
+            if e.time_s < last_time {
+                return Err(bad(format!(
+                    "time {} s before the previous event's {} s",
+                    e.time_s, last_time
+                )));
+            }
+            last_time = e.time_s;
+            let state = &mut arrived[e.vm];
+            match (e.kind, *state) {
+                (EventKind::Arrival, 0) => *state = 1,
+                (EventKind::Departure, 1) => *state = 2,
+                (EventKind::Arrival, _) => {
+                    return Err(bad(format!("VM `{}` arrives twice", list.vms[e.vm].id)))
+                }
+                (EventKind::Departure, _) => {
+                    return Err(bad(format!(
+                        "VM `{}` departs without being present",
+                        list.vms[e.vm].id
+                    )))
+                }
+            }
+        }
+        let rank = |arrival: bool| match (order, arrival) {
+            (EventOrder::ArrivalsFirst, true) | (EventOrder::DeparturesFirst, false) => 0u8,
+            _ => 1u8,
+        };
+        let mut steps: Vec<Step> = list
+            .events
+            .iter()
+            .map(|e| Step {
+                time_s: e.time_s,
+                arrival: e.kind == EventKind::Arrival,
+                vm: e.vm as u32,
+            })
+            .collect();
+        // Stable: keeps the list's order within (time, kind).
+        steps.sort_by_key(|s| (s.time_s, rank(s.arrival)));
+        Ok(Schedule {
+            vms,
+            ids: list.vms.iter().map(|v| v.id.clone()).collect(),
+            levels,
+            steps,
+            order,
+            mem_cap,
+            horizon_s: last_time,
+        })
+    }
+
+    /// The same schedule restricted to the VMs of one level (the dedicated
+    /// cluster of that level); VM indexes and the horizon are kept.
+    pub fn only_level(&self, level: f64) -> Schedule {
+        let mut out = self.clone();
+        out.steps.retain(|s| self.vms[s.vm as usize].level == level);
+        out
+    }
+
+    /// Number of VMs that arrive in this schedule.
+    pub fn arrivals(&self) -> usize {
+        self.steps.iter().filter(|s| s.arrival).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::testkit::vm;
+    use crate::workload::Event;
+
+    #[test]
+    fn arrivals_come_before_departures_at_the_same_time() {
+        let list = EventList {
+            vms: vec![vm("a", 1, 1024, 1.0), vm("b", 1, 1024, 2.0)],
+            events: vec![
+                Event {
+                    time_s: 0,
+                    kind: EventKind::Arrival,
+                    vm: 0,
+                },
+                Event {
+                    time_s: 360,
+                    kind: EventKind::Departure,
+                    vm: 0,
+                },
+                Event {
+                    time_s: 360,
+                    kind: EventKind::Arrival,
+                    vm: 1,
+                },
+            ],
+        };
+        let s = Schedule::new(&list, EventOrder::ArrivalsFirst, true).unwrap();
+        assert_eq!(
+            s.steps[1],
+            Step {
+                time_s: 360,
+                arrival: true,
+                vm: 1
+            }
+        );
+        let s = Schedule::new(&list, EventOrder::DeparturesFirst, true).unwrap();
+        assert_eq!(
+            s.steps[1],
+            Step {
+                time_s: 360,
+                arrival: false,
+                vm: 0
+            }
+        );
+        assert_eq!(s.levels, vec![1.0, 2.0]);
+        assert_eq!(s.horizon_s, 360);
+    }
+
+    #[test]
+    fn memory_cap_applies_to_oversubscribed_vms_from_8129_mb() {
+        assert_eq!(effective_mem_mb(15360, 2.0, true), 8192);
+        assert_eq!(effective_mem_mb(8129, 3.0, true), 8192);
+        assert_eq!(effective_mem_mb(8128, 3.0, true), 8128);
+        assert_eq!(effective_mem_mb(15360, 1.0, true), 15360);
+        assert_eq!(effective_mem_mb(15360, 2.0, false), 15360);
+    }
+
+    #[test]
+    fn malformed_lists_are_refused_with_the_index() {
+        let list = EventList {
+            vms: vec![vm("a", 0, 1024, 1.0)],
+            events: vec![],
+        };
+        assert!(matches!(
+            Schedule::new(&list, EventOrder::ArrivalsFirst, true),
+            Err(ClusterError::InvalidVm { index: 0, .. })
+        ));
+        let list = EventList {
+            vms: vec![vm("a", 1, 1024, 1.0)],
+            events: vec![Event {
+                time_s: 0,
+                kind: EventKind::Departure,
+                vm: 0,
+            }],
+        };
+        assert!(matches!(
+            Schedule::new(&list, EventOrder::ArrivalsFirst, true),
+            Err(ClusterError::InvalidEvent { index: 0, .. })
+        ));
+    }
+}
