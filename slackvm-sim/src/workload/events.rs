@@ -46,3 +46,46 @@ pub struct EventList {
     /// Every event, by non-decreasing time.
     pub events: Vec<Event>,
 }
+
+impl EventList {
+    /// Builds a list from VMs and their spans `(arrival_s, departure_s)`
+    /// (`None`: alive until the end of the run, no departure event). The
+    /// canonical order of every list this module produces: by time; at one
+    /// time, arrivals (in VM order) before departures (in VM order).
+    /// Extra VMs or spans beyond the shorter of the two are ignored.
+    pub fn from_spans(vms: Vec<VmSpec>, spans: &[(u64, Option<u64>)]) -> Self {
+        let n = vms.len().min(spans.len());
+        let mut events = Vec::with_capacity(2 * n);
+        for (vm, &(arrival_s, _)) in spans.iter().enumerate().take(n) {
+            events.push(Event {
+                time_s: arrival_s,
+                kind: EventKind::Arrival,
+                vm,
+            });
+        }
+        for (vm, &(_, departure_s)) in spans.iter().enumerate().take(n) {
+            if let Some(time_s) = departure_s {
+                events.push(Event {
+                    time_s,
+                    kind: EventKind::Departure,
+                    vm,
+                });
+            }
+        }
+        let mut vms = vms;
+        vms.truncate(n);
+        let mut list = EventList { vms, events };
+        list.sort_stable();
+        list
+    }
+
+    /// Sorts the events by time, keeping the current order within a time.
+    pub fn sort_stable(&mut self) {
+        self.events.sort_by_key(|e| e.time_s);
+    }
+
+    /// Time of the last event (0 when there is none).
+    pub fn end_time_s(&self) -> u64 {
+        self.events.iter().map(|e| e.time_s).max().unwrap_or(0)
+    }
+}

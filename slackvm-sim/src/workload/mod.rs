@@ -1,7 +1,33 @@
 //! Cluster workloads (workload.md): VM catalogues, usage profiles, the
 //! seeded generator and readers of public traces, all producing one event
 //! list ([`events::EventList`]) that the cluster experiment replays.
+//!
+//! - [`events`]: the event list types;
+//! - [`catalogue`]: VM size catalogues (built-in, JSON/YAML files);
+//! - [`profile`]: the Azure 2017 usage profiles and their variants;
+//! - [`levels`]: oversubscription levels from integer percent shares;
+//! - [`generator`]: the seeded generator;
+//! - [`usage`]: per-slice CPU usage of generated VMs (optional output);
+//! - [`csv`]: the event list CSV (writer, streaming reader);
+//! - [`readers`]: public traces (Azure vmtable V1/V2, Huawei-East-1, Azure
+//!   2020 packing) to event lists.
 
+pub mod catalogue;
+pub mod csv;
 pub mod events;
+pub mod generator;
+pub mod levels;
+pub mod profile;
+pub mod readers;
+pub mod usage;
 
+pub use catalogue::{Catalogue, CatalogueError, BUILTIN_CATALOGUES};
+pub use csv::{read_event_csv, write_event_csv, EventCsvError, EventCsvReader, EventRow};
 pub use events::{Event, EventKind, EventList, VmSpec};
+pub use generator::{
+    generate, generate_with_usage, GeneratorConfig, GeneratorConfigBuilder, GeneratorError,
+};
+pub use levels::{assign_levels, LevelError, LEVELS};
+pub use profile::{Profile, ProfileVariant, AZURE2017_PROFILES};
+pub use readers::TraceError;
+pub use usage::{write_usage_csv, VmUsage};

@@ -1,0 +1,586 @@
+//! The seeded workload generator (workload.md): a [`GeneratorConfig`]
+//! (built with a consuming builder) in, an [`EventList`] out, byte-identical
+//! for a configuration on any machine and thread count.
+//!
+//! Algorithm (each random step draws from its own stream
+//! `Rng::derive(seed, label, day)` so steps never disturb each other):
+//! 1. Day 0: a batch of `initial_vms` VMs ([`Catalogue::shapes`]: rank-paired
+//!    sizes; may hold slightly fewer or more VMs than asked), all starting
+//!    at slice 0.
+//! 2. In a batch of `count` VMs: levels as [`level_list`] (stream
+//!    `"levels"`); profiles `ceil(freq * count)` of each in table order,
+//!    padded with the most frequent profile when short of `count`,
+//!    shuffled (stream `"profiles"`) and cut to `count`.
+//! 3. Each later day `d`: `k = sum over profiles of floor(arrival * number
+//!    of day-0 VMs of that profile)` new VMs, built as a batch. Their start
+//!    slices follow a burst of Weibull shape 1 (an exponential decay) of
+//!    scale `burst_scale * slices_per_day` slices from the start of the day:
+//!    slice `s` of the day gets the mass `F(s+1) - F(s)` with `F(x) = 1 -
+//!    exp(-x / scale)`, renormalised over the day, and the per-slice counts
+//!    are the largest-remainder apportionment of k (they sum to exactly k;
+//!    ties to the earlier slice). The resulting slice list is shuffled
+//!    (stream `"burst"`) and handed to the batch's VMs in order.
+//! 4. Lifetimes, per batch and per profile in table order: the VMs of the
+//!    profile are shuffled (stream `"lifetime"`) and the first
+//!    `floor(departure * count of the profile)` live `1..=slices_per_day`
+//!    slices (uniform, same stream); the others live to the end of the run.
+//!    A VM whose life would reach or pass the end of the run has no
+//!    departure event.
+//! 5. Periodic VMs (usage only): per batch and profile, the first
+//!    `floor(periodicity * count)` of a shuffle (stream `"periodic"`).
+//! 6. Times: arrival at `start_slice * slice_s`, departure at the END of
+//!    the last slice (`(start + life) * slice_s`). VMs are numbered in
+//!    arrival order (day, start slice, then rank in the batch) and named
+//!    `vm-<index>`.
+
+use super::catalogue::{ceil_share, floor_share, Catalogue};
+use super::events::{EventList, VmSpec};
+use super::levels::{check_level_shares, level_list, LevelError};
+use super::profile::{Profile, ProfileVariant};
+use super::usage::{draw_usage, VmUsage};
+use crate::rng::Rng;
+
+/// A configuration that is not valid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GeneratorError {
+    /// Level shares do not sum to 100.
+    #[error("generator field `level_shares_pct`: {0}")]
+    Levels(#[from] LevelError),
+    /// A field that must be positive is 0 (or not finite).
+    #[error("generator field `{field}`: must be > 0 (got {value})")]
+    NotPositive {
+        /// Field name.
+        field: &'static str,
+        /// Value given.
+        value: String,
+    },
+    /// `days * slices_per_day * slice_s` does not fit in 64 bits.
+    #[error("generator fields `days`, `slices_per_day`, `slice_s`: the run length overflows")]
+    Overflow,
+}
+
+/// What to generate. Build it with [`GeneratorConfig::builder`]; the
+/// defaults are the cluster experiment's (cluster-experiment.md): 500
+/// initial VMs, all at level 1.0, standard profiles, 7 days of 24 slices
+/// of 360 s, seed 0, burst scale 0.25 day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratorConfig {
+    catalogue: Catalogue,
+    initial_vms: usize,
+    level_shares_pct: [u32; 3],
+    variant: ProfileVariant,
+    days: u32,
+    slices_per_day: u32,
+    slice_s: u64,
+    seed: u64,
+    burst_scale: f64,
+}
+
+/// Consuming builder of a [`GeneratorConfig`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GeneratorConfigBuilder {
+    cfg: GeneratorConfig,
+}
+
+impl GeneratorConfig {
+    /// A builder with the cluster experiment's defaults.
+    pub fn builder(catalogue: Catalogue) -> GeneratorConfigBuilder {
+        GeneratorConfigBuilder {
+            cfg: GeneratorConfig {
+                catalogue,
+                initial_vms: 500,
+                level_shares_pct: [100, 0, 0],
+                variant: ProfileVariant::Standard,
+                days: 7,
+                slices_per_day: 24,
+                slice_s: 360,
+                seed: 0,
+                burst_scale: 0.25,
+            },
+        }
+    }
+    /// The catalogue.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+    /// Number of VMs asked for on day 0.
+    pub fn initial_vms(&self) -> usize {
+        self.initial_vms
+    }
+    /// Integer percents of levels 1.0, 2.0, 3.0.
+    pub fn level_shares_pct(&self) -> [u32; 3] {
+        self.level_shares_pct
+    }
+    /// Profile variant.
+    pub fn variant(&self) -> ProfileVariant {
+        self.variant
+    }
+    /// Days in the run.
+    pub fn days(&self) -> u32 {
+        self.days
+    }
+    /// Slices in a day.
+    pub fn slices_per_day(&self) -> u32 {
+        self.slices_per_day
+    }
+    /// Length of a slice in seconds.
+    pub fn slice_s(&self) -> u64 {
+        self.slice_s
+    }
+    /// Seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Scale of the arrival burst, in days.
+    pub fn burst_scale(&self) -> f64 {
+        self.burst_scale
+    }
+    /// Slices in the run.
+    pub fn total_slices(&self) -> u64 {
+        u64::from(self.days) * u64::from(self.slices_per_day)
+    }
+    /// Length of the run in seconds.
+    pub fn run_s(&self) -> u64 {
+        self.total_slices() * self.slice_s
+    }
+}
+
+impl GeneratorConfigBuilder {
+    /// Number of VMs asked for on day 0 (0 gives an empty workload).
+    pub fn initial_vms(mut self, n: usize) -> Self {
+        self.cfg.initial_vms = n;
+        self
+    }
+    /// Integer percents of levels 1.0, 2.0, 3.0 (must sum to 100).
+    pub fn level_shares_pct(mut self, shares: [u32; 3]) -> Self {
+        self.cfg.level_shares_pct = shares;
+        self
+    }
+    /// Profile variant.
+    pub fn profile_variant(mut self, v: ProfileVariant) -> Self {
+        self.cfg.variant = v;
+        self
+    }
+    /// Days in the run (>= 1).
+    pub fn days(mut self, d: u32) -> Self {
+        self.cfg.days = d;
+        self
+    }
+    /// Slices in a day (>= 1).
+    pub fn slices_per_day(mut self, s: u32) -> Self {
+        self.cfg.slices_per_day = s;
+        self
+    }
+    /// Slice length in seconds (>= 1).
+    pub fn slice_s(mut self, s: u64) -> Self {
+        self.cfg.slice_s = s;
+        self
+    }
+    /// Seed.
+    pub fn seed(mut self, s: u64) -> Self {
+        self.cfg.seed = s;
+        self
+    }
+    /// Scale of the arrival burst in days (> 0; default 0.25).
+    pub fn burst_scale(mut self, days: f64) -> Self {
+        self.cfg.burst_scale = days;
+        self
+    }
+    /// Checks and returns the configuration.
+    pub fn build(self) -> Result<GeneratorConfig, GeneratorError> {
+        let c = self.cfg;
+        check_level_shares(c.level_shares_pct)?;
+        let positive = |field: &'static str, ok: bool, value: String| {
+            if ok {
+                Ok(())
+            } else {
+                Err(GeneratorError::NotPositive { field, value })
+            }
+        };
+        positive("days", c.days > 0, c.days.to_string())?;
+        positive(
+            "slices_per_day",
+            c.slices_per_day > 0,
+            c.slices_per_day.to_string(),
+        )?;
+        positive("slice_s", c.slice_s > 0, c.slice_s.to_string())?;
+        positive(
+            "burst_scale",
+            c.burst_scale.is_finite() && c.burst_scale > 0.0,
+            c.burst_scale.to_string(),
+        )?;
+        c.total_slices()
+            .checked_mul(c.slice_s)
+            .ok_or(GeneratorError::Overflow)?;
+        Ok(c)
+    }
+}
+
+/// One generated VM before it becomes events.
+#[derive(Debug, Clone)]
+struct Draft {
+    vcpus: u32,
+    mem_mb: u64,
+    level: f64,
+    profile: usize,
+    start_slice: u64,
+    /// Exclusive end slice; `None`: alive to the end.
+    end_slice: Option<u64>,
+    periodic: bool,
+}
+
+/// Generates the event list of a configuration.
+pub fn generate(cfg: &GeneratorConfig) -> EventList {
+    let (drafts, profiles) = drafts(cfg);
+    to_event_list(cfg, &drafts, &profiles)
+}
+
+/// Generates the event list and the per-slice CPU usage of every VM
+/// (`usage[i]` belongs to `list.vms[i]`). The event list is the same as
+/// [`generate`]'s.
+pub fn generate_with_usage(cfg: &GeneratorConfig) -> (EventList, Vec<VmUsage>) {
+    let (drafts, profiles) = drafts(cfg);
+    let total = cfg.total_slices();
+    let spd = u64::from(cfg.slices_per_day);
+    let usage = drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut rng = Rng::derive(cfg.seed, "usage", i as u64);
+            let end = d.end_slice.unwrap_or(total);
+            draw_usage(
+                &profiles[d.profile],
+                d.periodic,
+                d.start_slice,
+                end,
+                spd,
+                &mut rng,
+            )
+        })
+        .collect();
+    (to_event_list(cfg, &drafts, &profiles), usage)
+}
+
+fn drafts(cfg: &GeneratorConfig) -> (Vec<Draft>, [Profile; 4]) {
+    let profiles = cfg.variant.profiles();
+    let mut all = batch(cfg, &profiles, 0, cfg.initial_vms);
+    let mut initial_per_profile = [0usize; 4];
+    for d in &all {
+        initial_per_profile[d.profile] += 1;
+    }
+    let k: usize = profiles
+        .iter()
+        .zip(initial_per_profile)
+        .map(|(p, n)| floor_share(p.arrival, n))
+        .sum();
+    for day in 1..cfg.days {
+        let mut b = batch(cfg, &profiles, day, k);
+        // VM order (and ids) follow arrival order within the day.
+        b.sort_by_key(|d| d.start_slice);
+        all.extend(b);
+    }
+    (all, profiles)
+}
+
+/// One batch of VMs arriving on `day` (workload.md steps 1-4 + lifetimes).
+fn batch(cfg: &GeneratorConfig, profiles: &[Profile; 4], day: u32, n: usize) -> Vec<Draft> {
+    let d = u64::from(day);
+    let shapes = cfg.catalogue.shapes(n);
+    let count = shapes.len();
+    let levels = level_list(
+        cfg.level_shares_pct,
+        count,
+        &mut Rng::derive(cfg.seed, "levels", d),
+    );
+    let prof = profile_list(profiles, count, &mut Rng::derive(cfg.seed, "profiles", d));
+    let spd = u64::from(cfg.slices_per_day);
+    let day_start = d * spd;
+    let offsets = if day == 0 {
+        vec![0; count]
+    } else {
+        let mut slices = burst_slices(count, spd, cfg.burst_scale * spd as f64);
+        Rng::derive(cfg.seed, "burst", d).shuffle(&mut slices);
+        slices
+    };
+    let mut drafts: Vec<Draft> = shapes
+        .iter()
+        .zip(levels)
+        .zip(prof)
+        .zip(offsets)
+        .map(|((((vcpus, mem_mb), level), profile), off)| Draft {
+            vcpus: *vcpus,
+            mem_mb: *mem_mb,
+            level,
+            profile,
+            start_slice: day_start + off,
+            end_slice: None,
+            periodic: false,
+        })
+        .collect();
+    set_lifetimes(cfg, profiles, &mut drafts, d);
+    set_periodic(cfg, profiles, &mut drafts, d);
+    drafts
+}
+
+/// Profile indices for `count` VMs: `ceil(freq * count)` of each in table
+/// order, padded with the most frequent, shuffled, cut to `count`.
+fn profile_list(profiles: &[Profile; 4], count: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut out = Vec::with_capacity(count + 4);
+    for (i, p) in profiles.iter().enumerate() {
+        out.extend(std::iter::repeat_n(i, ceil_share(p.freq, count)));
+    }
+    let most = (0..profiles.len())
+        .reduce(|a, b| {
+            if profiles[b].freq > profiles[a].freq {
+                b
+            } else {
+                a
+            }
+        })
+        .unwrap_or(0);
+    while out.len() < count {
+        out.push(most);
+    }
+    rng.shuffle(&mut out);
+    out.truncate(count);
+    out
+}
+
+/// Start offsets (slice of the day) of `k` VMs: the Weibull(1) burst's
+/// largest-remainder apportionment, in slice order.
+pub fn burst_slices(k: usize, slices_per_day: u64, scale_slices: f64) -> Vec<u64> {
+    let cdf = |x: f64| 1.0 - (-x / scale_slices).exp();
+    let total_mass = cdf(slices_per_day as f64);
+    let quotas: Vec<f64> = (0..slices_per_day)
+        .map(|s| k as f64 * (cdf(s as f64 + 1.0) - cdf(s as f64)) / total_mass)
+        .collect();
+    let mut counts: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
+    let assigned: usize = counts.iter().sum();
+    let mut order: Vec<usize> = (0..quotas.len()).collect();
+    // Largest fractional part first; ties to the earlier slice (stable sort).
+    order.sort_by(|&a, &b| {
+        (quotas[b] - quotas[b].floor()).total_cmp(&(quotas[a] - quotas[a].floor()))
+    });
+    for &s in order.iter().take(k.saturating_sub(assigned)) {
+        counts[s] += 1;
+    }
+    let mut out = Vec::with_capacity(k);
+    for (s, c) in counts.into_iter().enumerate() {
+        out.extend(std::iter::repeat_n(s as u64, c));
+    }
+    out
+}
+
+/// Indices of the VMs of each profile, in table order.
+fn by_profile(drafts: &[Draft]) -> [Vec<usize>; 4] {
+    let mut groups: [Vec<usize>; 4] = Default::default();
+    for (i, d) in drafts.iter().enumerate() {
+        groups[d.profile].push(i);
+    }
+    groups
+}
+
+fn set_lifetimes(cfg: &GeneratorConfig, profiles: &[Profile; 4], drafts: &mut [Draft], day: u64) {
+    let mut rng = Rng::derive(cfg.seed, "lifetime", day);
+    let spd = u64::from(cfg.slices_per_day);
+    let total = cfg.total_slices();
+    for (p, mut idx) in profiles.iter().zip(by_profile(drafts)) {
+        let m = floor_share(p.departure, idx.len());
+        rng.shuffle(&mut idx);
+        for &i in idx.iter().take(m) {
+            let life = rng.range_inclusive(1, spd);
+            let end = drafts[i].start_slice + life;
+            drafts[i].end_slice = (end < total).then_some(end);
+        }
+    }
+}
+
+fn set_periodic(cfg: &GeneratorConfig, profiles: &[Profile; 4], drafts: &mut [Draft], day: u64) {
+    let mut rng = Rng::derive(cfg.seed, "periodic", day);
+    for (p, mut idx) in profiles.iter().zip(by_profile(drafts)) {
+        let m = floor_share(p.periodicity, idx.len());
+        rng.shuffle(&mut idx);
+        for &i in idx.iter().take(m) {
+            drafts[i].periodic = true;
+        }
+    }
+}
+
+fn to_event_list(cfg: &GeneratorConfig, drafts: &[Draft], profiles: &[Profile; 4]) -> EventList {
+    let vms = drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| VmSpec {
+            id: format!("vm-{i}"),
+            vcpus: d.vcpus,
+            mem_mb: d.mem_mb,
+            level: d.level,
+            profile: Some(profiles[d.profile].name.to_string()),
+        })
+        .collect();
+    let spans: Vec<(u64, Option<u64>)> = drafts
+        .iter()
+        .map(|d| {
+            (
+                d.start_slice * cfg.slice_s,
+                d.end_slice.map(|e| e * cfg.slice_s),
+            )
+        })
+        .collect();
+    EventList::from_spans(vms, &spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::events::EventKind;
+
+    fn cfg(n: usize, seed: u64) -> GeneratorConfig {
+        GeneratorConfig::builder(Catalogue::ovhcloud2023())
+            .initial_vms(n)
+            .level_shares_pct([25, 25, 50])
+            .seed(seed)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn builder_checks_fields() {
+        let b = || GeneratorConfig::builder(Catalogue::azure2017());
+        assert!(matches!(
+            b().level_shares_pct([50, 50, 50]).build(),
+            Err(GeneratorError::Levels(_))
+        ));
+        let e = b().slice_s(0).build().unwrap_err();
+        assert!(e.to_string().contains("slice_s"));
+        assert!(b().days(0).build().is_err());
+        assert!(b().burst_scale(f64::NAN).build().is_err());
+        assert!(b()
+            .days(u32::MAX)
+            .slices_per_day(u32::MAX)
+            .slice_s(u64::MAX)
+            .build()
+            .is_err());
+        let c = b().build().unwrap();
+        assert_eq!(
+            (c.days(), c.slices_per_day(), c.slice_s(), c.run_s()),
+            (7, 24, 360, 60480)
+        );
+    }
+
+    #[test]
+    fn profile_list_pads_with_most_frequent() {
+        // 100 VMs: ceil gives 36 + 28 + 14 + 21 = 99, padded with one low_with_peak.
+        let p = ProfileVariant::Standard.profiles();
+        let l = profile_list(&p, 100, &mut Rng::new(3));
+        let c: Vec<usize> = (0..4)
+            .map(|i| l.iter().filter(|&&x| x == i).count())
+            .collect();
+        assert_eq!(c, vec![37, 28, 14, 21]);
+        // 10 VMs: 4 + 3 + 2 + 3 = 12, cut to 10 after the shuffle.
+        assert_eq!(profile_list(&p, 10, &mut Rng::new(3)).len(), 10);
+    }
+
+    #[test]
+    fn burst_by_hand() {
+        // scale = 1 slice over 2 slices: masses 1-e^-1 = 0.63212, e^-1-e^-2 =
+        // 0.23254, total 0.86466: quotas for k=10 are 7.3106 and 2.6894:
+        // floors 7 + 2 = 9, the extra one to slice 1 (0.6894 > 0.3106).
+        assert_eq!(burst_slices(10, 2, 1.0), vec![0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+        // scale 6 slices over 24 (the default), k = 201: exactly k, decreasing.
+        let b = burst_slices(201, 24, 6.0);
+        assert_eq!(b.len(), 201);
+        let per: Vec<usize> = (0..24)
+            .map(|s| b.iter().filter(|&&x| x == s).count())
+            .collect();
+        assert!(per.windows(2).all(|w| w[0] >= w[1]), "{per:?}");
+        // quotas 201 * (e^-s/6 - e^-(s+1)/6) / (1 - e^-4) = 31.433, 26.607,
+        // 22.523, 19.065, 16.138, 13.661, ...: floors sum to 190, the 11
+        // largest fractional parts get one more (26.607 -> 27, 13.661 -> 14).
+        assert_eq!(
+            per,
+            vec![31, 27, 22, 19, 16, 14, 11, 10, 8, 7, 6, 5, 4, 4, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1]
+        );
+        assert_eq!(burst_slices(0, 24, 6.0), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn day_zero_and_daily_counts() {
+        let c = cfg(500, 1);
+        let list = generate(&c);
+        let day0 = list
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Arrival && e.time_s == 0)
+            .count();
+        assert_eq!(day0, 500);
+        // day-0 profiles: 181 lwp (ceil 180 + 1 pad... 180+140+70+105 = 495,
+        // padded 5) = 185 lwp, 140 low, 70 intensive, 105 low_mid:
+        // k = floor(.6*185) + floor(.15*140) + floor(.57*70) + floor(.32*105)
+        //   = 111 + 21 + 39 + 33 = 204; OVHcloud shapes of 204: 20+97+69+10+6 = 202.
+        assert_eq!(list.vms.len(), 500 + 6 * 202);
+        let arrivals_day1 = list
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Arrival && (8640..17280).contains(&e.time_s))
+            .count();
+        assert_eq!(arrivals_day1, 202);
+        assert!(list.events.windows(2).all(|w| w[0].time_s <= w[1].time_s));
+        assert!(list
+            .events
+            .iter()
+            .all(|e| e.time_s % 360 == 0 && e.time_s <= 60480));
+    }
+
+    #[test]
+    fn lifetimes_follow_departure_rates() {
+        let c = cfg(500, 2);
+        let list = generate(&c);
+        let (mut arr, mut dep) = (vec![0u64; list.vms.len()], vec![None; list.vms.len()]);
+        for e in &list.events {
+            match e.kind {
+                EventKind::Arrival => arr[e.vm] = e.time_s,
+                EventKind::Departure => dep[e.vm] = Some(e.time_s),
+            }
+        }
+        // Day 0: 500 VMs, floor(.6*185)=111 + floor(.15*140)=21 +
+        // floor(.57*70)=39 + floor(.32*105)=33 = 204 finite lives of 1..24 slices.
+        let departing0 = (0..500).filter(|&i| dep[i].is_some()).count();
+        assert_eq!(departing0, 204);
+        for i in 0..list.vms.len() {
+            if let Some(d) = dep[i] {
+                let slices = (d - arr[i]) / 360;
+                assert!((1..=24).contains(&slices));
+            }
+        }
+        // Levels of day 0: 25/25/50 of 500.
+        let l3 = list.vms[..500].iter().filter(|v| v.level == 3.0).count();
+        assert_eq!(l3, 250);
+    }
+
+    #[test]
+    fn fatinc_never_departs_and_seeds_differ() {
+        let c = GeneratorConfig::builder(Catalogue::azure2017())
+            .initial_vms(100)
+            .profile_variant(ProfileVariant::FatInc)
+            .days(2)
+            .build()
+            .unwrap();
+        let l = generate(&c);
+        assert!(l.events.iter().all(|e| e.kind == EventKind::Arrival));
+        // k = 37 + 28 + 14 + 21 = 100 (arrival 1), azure shapes of 100 = 100.
+        assert_eq!(l.vms.len(), 200);
+        assert_ne!(generate(&cfg(100, 1)), generate(&cfg(100, 2)));
+    }
+
+    #[test]
+    fn usage_does_not_change_events() {
+        let c = cfg(100, 4);
+        let (l, u) = generate_with_usage(&c);
+        assert_eq!(l, generate(&c));
+        assert_eq!(u.len(), l.vms.len());
+        assert!(u[0].cpu_pct.len() as u64 <= c.total_slices());
+    }
+}
