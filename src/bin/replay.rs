@@ -130,19 +130,23 @@ fn main() -> Result<()> {
 }
 
 fn report(s: &slackvm_sim::replay::ReplaySummary, out: &Path) {
-    println!(
-        "replayed {} rows ({} timestamps, {} VMs) in {:.3} s: {:.0} rows/s",
+    use std::io::Write;
+    let mut text = String::new();
+    text += &format!(
+        "replayed {} rows ({} timestamps, {} VMs) in {:.3} s: {:.0} rows/s\n",
         s.rows_in, s.timestamps, s.vms_seen, s.wall_s, s.rows_per_s
     );
     for (level, n) in &s.accepted {
         let refused = s.refused_per_level.get(level).copied().unwrap_or(0);
-        println!("  level {level}: {n} accepted, {refused} refused");
+        text += &format!("  level {level}: {n} accepted, {refused} refused\n");
     }
     for r in &s.refused {
-        println!("  refused {} at {} s (level {}): {}", r.vm, r.time_s, r.level, r.resource);
+        text += &format!("  refused {} at {} s (level {}): {}\n", r.vm, r.time_s, r.level, r.resource);
     }
     for v in &s.vnodes {
-        println!("  {} {}: min {} max {} final {}", v.res, v.subset, v.min, v.max, v.last);
+        text += &format!("  {} {}: min {} max {} final {}\n", v.res, v.subset, v.min, v.max, v.last);
     }
-    println!("wrote {}/{{monitoring.tsv, summary.json, figure3.svg}}", out.display());
+    text += &format!("wrote {}/{{monitoring.tsv, summary.json, figure3.svg}}\n", out.display());
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(text.as_bytes());
 }
