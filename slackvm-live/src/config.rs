@@ -1,0 +1,280 @@
+//! Configuration sources shared by the binaries: the prototype's
+//! environment variable names, a `.env` file (read if present; the process
+//! environment wins over it), and helpers turning them into listen
+//! addresses, node lists and durations. Flags (parsed by the binaries)
+//! override everything here.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+/// Environment variable names of the published prototype.
+pub const ENV_NAMES: [&str; 12] = [
+    "SCL_URL",
+    "SCL_PORT",
+    "SCL_DELAY",
+    "SCG_URL",
+    "SCG_PORT",
+    "SCG_DELAY",
+    "SCG_NODE_URL_LIST",
+    "QEMU_URL",
+    "QEMU_LOC",
+    "QEMU_MACHINE",
+    "TOPO_EXCLUDE",
+    "OVSB_CRITICAL_SIZE",
+];
+
+/// A configuration value is unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The `.env` file exists but cannot be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// File.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `.env` line is not `KEY=VALUE`.
+    #[error("{path}:{line}: expected KEY=VALUE")]
+    DotenvSyntax {
+        /// File.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+    },
+    /// A value does not parse.
+    #[error("{key}: `{value}`: {message}")]
+    Value {
+        /// Variable or flag name.
+        key: String,
+        /// Raw value.
+        value: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Variables from the process environment over those of a `.env` file.
+#[derive(Debug, Clone, Default)]
+pub struct EnvSource {
+    vars: BTreeMap<String, String>,
+}
+
+impl EnvSource {
+    /// The process environment over `dotenv_path` (ignored when absent).
+    pub fn load(dotenv_path: &Path) -> Result<Self, ConfigError> {
+        let mut vars = match std::fs::read_to_string(dotenv_path) {
+            Ok(text) => parse_dotenv(&text, &dotenv_path.display().to_string())?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    path: dotenv_path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        for name in ENV_NAMES {
+            if let Ok(v) = std::env::var(name) {
+                vars.insert(name.to_string(), v);
+            }
+        }
+        Ok(EnvSource { vars })
+    }
+
+    /// A source from explicit pairs (tests).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        EnvSource {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// A value, `None` when unset or blank.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars
+            .get(key)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A value parsed with `FromStr`.
+    pub fn parse<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.get(key)
+            .map(|v| {
+                v.parse::<T>().map_err(|e| ConfigError::Value {
+                    key: key.to_string(),
+                    value: v.to_string(),
+                    message: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+}
+
+/// Parses a `.env` file: `KEY=VALUE` lines, `#` comments, blank lines, an
+/// optional `export ` prefix, values optionally in single or double quotes.
+pub fn parse_dotenv(text: &str, origin: &str) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| ConfigError::DotenvSyntax {
+                path: origin.to_string(),
+                line: i + 1,
+            })?;
+        let key = key.trim();
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(ConfigError::DotenvSyntax {
+                path: origin.to_string(),
+                line: i + 1,
+            });
+        }
+        out.insert(key.to_string(), unquote(value.trim()).to_string());
+    }
+    Ok(out)
+}
+
+fn unquote(v: &str) -> &str {
+    for q in ['"', '\''] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return &v[1..v.len() - 1];
+        }
+    }
+    // Unquoted: drop a trailing ` # comment`.
+    v.split_once(" #").map_or(v, |(a, _)| a.trim_end())
+}
+
+/// Strips `http://` and a trailing `/` from a host address.
+pub fn strip_scheme(url: &str) -> &str {
+    let url = url.trim();
+    let url = url.strip_prefix("http://").unwrap_or(url);
+    url.trim_end_matches('/')
+}
+
+/// The listen address: `--listen` wins, else `<url_key>`/`<port_key>`,
+/// else the default.
+pub fn listen_addr(
+    flag: Option<&str>,
+    env: &EnvSource,
+    url_key: &str,
+    port_key: &str,
+    default: &str,
+) -> Result<SocketAddr, ConfigError> {
+    let text = match flag {
+        Some(f) => f.to_string(),
+        None => {
+            let (default_host, default_port) = default.rsplit_once(':').unwrap_or((default, "0"));
+            let host = env.get(url_key).map(strip_scheme).unwrap_or(default_host);
+            let host = host.split(':').next().unwrap_or(host);
+            let host = if host == "localhost" {
+                "127.0.0.1"
+            } else {
+                host
+            };
+            let port = env.get(port_key).unwrap_or(default_port);
+            format!("{host}:{port}")
+        }
+    };
+    text.parse()
+        .map_err(|e: std::net::AddrParseError| ConfigError::Value {
+            key: format!("--listen / {url_key}+{port_key}"),
+            value: text.clone(),
+            message: e.to_string(),
+        })
+}
+
+/// A node list (`SCG_NODE_URL_LIST` or `--nodes`): comma, semicolon or
+/// space separated `host:port` entries, `http://` optional, brackets and
+/// quotes (a Python list literal) tolerated.
+pub fn node_list(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .map(|s| s.trim_matches(|c| c == '[' || c == ']' || c == '"' || c == '\''))
+        .map(strip_scheme)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A delay in seconds (fractional accepted, > 0).
+pub fn delay(
+    flag: Option<f64>,
+    env: &EnvSource,
+    key: &str,
+    default_s: f64,
+) -> Result<Duration, ConfigError> {
+    let secs = match flag {
+        Some(s) => s,
+        None => env.parse::<f64>(key)?.unwrap_or(default_s),
+    };
+    if secs.is_finite() && secs > 0.0 && secs < 1e6 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(ConfigError::Value {
+            key: key.to_string(),
+            value: secs.to_string(),
+            message: "must be a positive number of seconds".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv() {
+        let m = parse_dotenv(
+            "# c\nexport SCL_PORT=9000\nQEMU_URL=\"test:///default\"\nX='a b' \nY=1 # note\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(m["SCL_PORT"], "9000");
+        assert_eq!(m["QEMU_URL"], "test:///default");
+        assert_eq!(m["X"], "a b");
+        assert_eq!(m["Y"], "1");
+        assert!(parse_dotenv("oops\n", "t").is_err());
+    }
+
+    #[test]
+    fn listen_and_nodes() {
+        let env = EnvSource::from_pairs([("SCL_URL", "http://localhost"), ("SCL_PORT", "9001")]);
+        let a = listen_addr(None, &env, "SCL_URL", "SCL_PORT", "127.0.0.1:8099").unwrap();
+        assert_eq!(a.to_string(), "127.0.0.1:9001");
+        let b = listen_addr(
+            Some("127.0.0.1:0"),
+            &env,
+            "SCL_URL",
+            "SCL_PORT",
+            "127.0.0.1:8099",
+        )
+        .unwrap();
+        assert_eq!(b.port(), 0);
+        let d = listen_addr(
+            None,
+            &EnvSource::default(),
+            "SCL_URL",
+            "SCL_PORT",
+            "127.0.0.1:8099",
+        )
+        .unwrap();
+        assert_eq!(d.to_string(), "127.0.0.1:8099");
+        assert_eq!(
+            node_list("['http://10.0.0.1:8099/', \"10.0.0.2:8099\"]"),
+            vec!["10.0.0.1:8099", "10.0.0.2:8099"]
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! The hypervisor behind a local daemon, as one trait: start a VM pinned to
+//! a CPU set, re-pin it, stop it, list the VMs already there (adoption at
+//! start-up) and read usage. Backends: [`memory::MemoryBackend`] (default,
+//! runs anywhere) and, with feature `live`, `libvirt::LibvirtBackend`.
+//! Calls are blocking; the local daemon runs them on tokio's blocking pool
+//! while holding the scheduler lock.
+
+pub mod domain_xml;
+pub mod memory;
+
+#[cfg(feature = "live")]
+pub mod libvirt;
+
+use std::path::PathBuf;
+
+/// What a backend needs to create a VM.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VmSpec {
+    /// Name (validated: `[A-Za-z0-9._-]{1,64}`).
+    pub name: String,
+    /// vCPUs.
+    pub vcpus: u32,
+    /// Memory in MB.
+    pub mem_mb: u64,
+    /// Oversubscription level (stored in the domain metadata).
+    pub level: f64,
+    /// Disk image, canonical path.
+    #[serde(default)]
+    pub disk: Option<PathBuf>,
+}
+
+/// A VM found on the hypervisor at start-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundVm {
+    /// Its description (level 1.0 when none was recorded).
+    pub spec: VmSpec,
+    /// False when the level was missing and defaulted to 1.0.
+    pub level_recorded: bool,
+}
+
+/// Usage counters of one VM.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VmUsage {
+    /// Cumulated CPU time, ns (all vCPUs).
+    pub cpu_time_ns: u64,
+    /// Memory in use, MB (None when the hypervisor cannot tell).
+    pub mem_used_mb: Option<u64>,
+}
+
+/// A hypervisor call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HypervisorError {
+    /// No such VM on the hypervisor.
+    #[error("VM `{0}` is unknown to the hypervisor")]
+    UnknownVm(String),
+    /// The VM already exists on the hypervisor.
+    #[error("VM `{0}` already exists on the hypervisor")]
+    AlreadyExists(String),
+    /// The backend refused or failed (libvirt error text, I/O error...).
+    #[error("{operation} `{vm}`: {message}")]
+    Backend {
+        /// What was attempted (`define`, `start`, `pin`, ...).
+        operation: &'static str,
+        /// VM name (or `-`).
+        vm: String,
+        /// Backend message.
+        message: String,
+    },
+    /// The backend's own state file cannot be read or written.
+    #[error("state file {path}: {message}")]
+    State {
+        /// File.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// A hypervisor backend.
+pub trait Hypervisor: Send {
+    /// Backend name (`memory`, `libvirt`).
+    fn kind(&self) -> &'static str;
+    /// Creates and starts a VM whose every vCPU is pinned to `cpus`.
+    fn start(&mut self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError>;
+    /// Pins every vCPU of a running VM to `cpus`.
+    fn pin(&mut self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError>;
+    /// Stops and deletes a VM.
+    fn stop(&mut self, name: &str) -> Result<(), HypervisorError>;
+    /// VMs already present (adopted at start-up), in a stable order.
+    fn existing(&mut self) -> Result<Vec<FoundVm>, HypervisorError>;
+    /// Usage counters of a VM.
+    fn usage(&mut self, name: &str) -> Result<VmUsage, HypervisorError>;
+    /// A stable identifier of the VM (libvirt UUID), if any.
+    fn uuid(&mut self, name: &str) -> Option<String>;
+}

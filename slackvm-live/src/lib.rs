@@ -1,0 +1,30 @@
+//! # slackvm-live
+//!
+//! Live mode of SlackVM: the prototype's two HTTP daemons rebuilt on axum +
+//! tokio. The local daemon drives THE local scheduler of `slackvm-sim`
+//! ([`slackvm_sim::Host`] through [`slackvm_sim::LocalScheduler`]); nothing
+//! of the scheduling logic is rewritten here.
+//!
+//! Map of the crate:
+//! - [`config`]: environment variables of the prototype, `.env` files.
+//! - [`params`]: query-string parsing and validation (HTTP 400 naming the
+//!   parameter).
+//! - [`api`]: JSON answers, errors and the bearer-token guard.
+//! - [`hypervisor`]: the backend trait, the in-memory backend and (feature
+//!   `live`) the libvirt backend.
+//! - [`local`]: the local daemon (scheduler + backend under one lock).
+//! - [`monitor`] and [`trace`]: the monitoring loop and its TSV trace.
+//! - [`global`]: the global daemon (placement over several local daemons).
+//! - [`client`]: a minimal HTTP/1.1 client for loopback/LAN use.
+//! - [`server`]: binding and graceful shutdown.
+
+pub mod api;
+pub mod client;
+pub mod config;
+pub mod global;
+pub mod hypervisor;
+pub mod local;
+pub mod monitor;
+pub mod params;
+pub mod server;
+pub mod trace;
