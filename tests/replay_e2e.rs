@@ -17,7 +17,11 @@ fn replay(args: &[&str], out: &Path) -> String {
         .arg(out)
         .output()
         .expect("replay runs");
-    assert!(output.status.success(), "replay failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "replay failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -28,11 +32,28 @@ fn small_trace() -> String {
 #[test]
 fn replays_a_small_trace_in_prototype_mode() {
     let out = out_dir("small");
-    let stdout = replay(&["--topology", "laptop-8", "--trace", &small_trace(), "--compat", "prototype"], &out);
-    assert!(stdout.contains("replayed 25 rows (3 timestamps, 3 VMs)"), "{stdout}");
+    let stdout = replay(
+        &[
+            "--topology",
+            "laptop-8",
+            "--trace",
+            &small_trace(),
+            "--compat",
+            "prototype",
+        ],
+        &out,
+    );
+    assert!(
+        stdout.contains("replayed 25 rows (3 timestamps, 3 VMs)"),
+        "{stdout}"
+    );
     let trace = std::fs::read_to_string(out.join("monitoring.tsv")).unwrap();
     assert_eq!(trace.lines().count(), 26);
-    assert!(trace.lines().nth(4).unwrap().starts_with("0\tsubset\tcpu\t0.3\t0\tsubset-1.0"));
+    assert!(trace
+        .lines()
+        .nth(4)
+        .unwrap()
+        .starts_with("0\tsubset\tcpu\t0.3\t0\tsubset-1.0"));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["accepted"]["1.0"], 2);
@@ -71,13 +92,19 @@ fn the_embedded_default_is_deterministic() {
     replay(&["-q"], &a);
     replay(&["-q"], &b);
     for file in ["monitoring.tsv", "figure3.svg"] {
-        let (x, y) = (std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap());
+        let (x, y) = (
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+        );
         assert!(x == y, "{file} differs between two runs");
     }
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["timestamps"], 2001);
-    assert!(summary["refused"].as_array().unwrap().len() >= 3, "a few refusals at peak");
+    assert!(
+        summary["refused"].as_array().unwrap().len() >= 3,
+        "a few refusals at peak"
+    );
     std::fs::remove_dir_all(a).unwrap();
     std::fs::remove_dir_all(b).unwrap();
 }

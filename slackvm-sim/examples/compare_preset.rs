@@ -18,6 +18,8 @@ fn main() {
             }
         }
     }
-    let same_dist = (0..ours.cpu_count()).all(|i| (0..ours.cpu_count()).all(|j| ours.distance_idx(i, j) == theirs.distance_idx(i, j)));
+    let same_dist = (0..ours.cpu_count()).all(|i| {
+        (0..ours.cpu_count()).all(|j| ours.distance_idx(i, j) == theirs.distance_idx(i, j))
+    });
     println!("{} vs {}: {} cpus vs {}, {diffs} differing CPUs, distances equal: {same_dist}, mem {} vs {}", args[1], args[2], ours.cpu_count(), theirs.cpu_count(), ours.mem_allowed_mb(), theirs.mem_allowed_mb());
 }

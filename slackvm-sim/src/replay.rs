@@ -133,13 +133,16 @@ pub struct ReplayOutcome {
     pub series: Vec<VNodeSeries>,
 }
 
+/// VM rows of one vNode at one timestamp: (uuid, val), one per uuid, input order.
+type VmRows = Vec<(String, Option<f64>)>;
+
 /// The per-timestamp input rows, grouped.
 #[derive(Default)]
 struct Step {
     global: [Option<f64>; 2],
     subset: [BTreeMap<String, Option<f64>>; 2],
     /// (res, subset id) -> VM rows (uuid, val) in input order, one per uuid.
-    vms: [BTreeMap<String, Vec<(String, Option<f64>)>>; 2],
+    vms: [BTreeMap<String, VmRows>; 2],
 }
 
 impl Step {
@@ -286,7 +289,11 @@ struct Replayer<'a> {
 impl Replayer<'_> {
     fn replayed_mem_mb(&self, vm: &VmTrace) -> Option<u64> {
         let mem = vm.mem? as u64;
-        Some(if self.opts.host.quirks.replay_mem_kib { mem / 1024 } else { mem })
+        Some(if self.opts.host.quirks.replay_mem_kib {
+            mem / 1024
+        } else {
+            mem
+        })
     }
 
     fn deploy_arrivals(&mut self, tmp: u64) {
@@ -295,7 +302,9 @@ impl Replayer<'_> {
             if vm.first_s != Some(tmp) {
                 continue;
             }
-            let (Some(vcpus), Some(mem_mb), Some(level)) = (vm.vcpus, self.replayed_mem_mb(vm), vm.level) else {
+            let (Some(vcpus), Some(mem_mb), Some(level)) =
+                (vm.vcpus, self.replayed_mem_mb(vm), vm.level)
+            else {
                 continue; // the prototype cannot build such a VM either
             };
             let req = VmRequest::new(vm.uuid.clone(), vcpus as u32, mem_mb, level);
@@ -310,7 +319,11 @@ impl Replayer<'_> {
     fn refuse(&mut self, i: usize, tmp: u64, key: String, e: &DeployError) {
         let vm = &mut self.learnt.vms[i];
         vm.refused = true;
-        *self.summary.refused_per_level.entry(key.clone()).or_default() += 1;
+        *self
+            .summary
+            .refused_per_level
+            .entry(key.clone())
+            .or_default() += 1;
         let resource = match e {
             DeployError::NotEnoughCpu { .. } => "cpu",
             DeployError::NotEnoughMem { .. } => "mem",
@@ -352,19 +365,27 @@ impl Replayer<'_> {
     }
 
     fn track(&mut self, order: usize, subset: &str, res: Res, size: u64) {
-        let entry = self.sizes.entry((order, subset.to_string())).or_insert(VNodeSummary {
-            subset: subset.to_string(),
-            res: res.as_str().into(),
-            min: size,
-            max: size,
-            last: size,
-        });
+        let entry = self
+            .sizes
+            .entry((order, subset.to_string()))
+            .or_insert(VNodeSummary {
+                subset: subset.to_string(),
+                res: res.as_str().into(),
+                min: size,
+                max: size,
+                last: size,
+            });
         entry.min = entry.min.min(size);
         entry.max = entry.max.max(size);
         entry.last = size;
     }
 
-    fn emit(&mut self, tmp: u64, step: &Step, out: &mut Option<&mut TraceWriter>) -> Result<(), ReplayError> {
+    fn emit(
+        &mut self,
+        tmp: u64,
+        step: &Step,
+        out: &mut Option<&mut TraceWriter>,
+    ) -> Result<(), ReplayError> {
         let mut rows: Vec<Record> = Vec::new();
         let mut unreported: Vec<String> = Vec::new();
         for res in [Res::Cpu, Res::Mem] {
@@ -401,7 +422,11 @@ impl Replayer<'_> {
                 });
                 let reported = step.vms[res.index()].get(&v.subset);
                 for (uuid, val) in reported.into_iter().flatten() {
-                    let name = self.learnt.index.get(uuid).map(|&i| self.learnt.vms[i].name.clone());
+                    let name = self
+                        .learnt
+                        .index
+                        .get(uuid)
+                        .map(|&i| self.learnt.vms[i].name.clone());
                     rows.push(Record {
                         tmp,
                         rec: Some(RecKind::Vm),
@@ -459,7 +484,8 @@ impl Replayer<'_> {
                     let vms: Vec<String> = v.vm_names().map(str::to_string).collect();
                     VNodeView {
                         subset: format!("subset-{oc}"),
-                        dsc: serde_json::json!({"level": v.level(), "cpus": cpus, "vms": vms}).to_string(),
+                        dsc: serde_json::json!({"level": v.level(), "cpus": cpus, "vms": vms})
+                            .to_string(),
                         oc,
                         level: v.level(),
                         size: v.cap(),
@@ -549,14 +575,18 @@ pub fn replay(
         r.remove_departures(k);
         r.emit(tmp, &step, &mut out)?;
         k += 1;
-        if k % 64 == 0 || k as u64 == total {
+        if k.is_multiple_of(64) || k as u64 == total {
             progress(k as u64, total);
         }
     }
     let wall_s = started.elapsed().as_secs_f64();
     r.summary.vnodes = r.sizes.into_values().collect();
     r.summary.wall_s = wall_s;
-    r.summary.rows_per_s = if wall_s > 0.0 { r.summary.rows_in as f64 / wall_s } else { 0.0 };
+    r.summary.rows_per_s = if wall_s > 0.0 {
+        r.summary.rows_in as f64 / wall_s
+    } else {
+        0.0
+    };
     Ok(ReplayOutcome {
         summary: r.summary,
         series: r.series,

@@ -113,7 +113,11 @@ mod tests {
         assert_eq!(words, PINNED.to_vec());
     }
 
-    const PINNED: [u64; 3] = [12578764544318200737, 17529487244874322312, 7886285670807131020];
+    const PINNED: [u64; 3] = [
+        12578764544318200737,
+        17529487244874322312,
+        7886285670807131020,
+    ];
 
     #[test]
     fn below_stays_in_range_and_shuffle_permutes() {

@@ -133,7 +133,9 @@ fn make_vms(cfg: &TraceGenConfig, rng: &mut Rng) -> Vec<GenVm> {
         let x = t as f64 / cfg.duration_s as f64;
         for &(level, share, peak) in &cfg.levels {
             let shape = 0.12 + (-((x - peak) / 0.16).powi(2)).exp();
-            let rate_per_s = cfg.peak_arrivals_per_h / 3600.0 * f64::from(share) / f64::from(total_share) * shape;
+            let rate_per_s = cfg.peak_arrivals_per_h / 3600.0 * f64::from(share)
+                / f64::from(total_share)
+                * shape;
             for _ in 0..poisson(rng, rate_per_s * cfg.step_s as f64) {
                 vms.push(new_vm(cfg, rng, level, t, vms.len()));
             }
@@ -146,7 +148,11 @@ fn new_vm(cfg: &TraceGenConfig, rng: &mut Rng, level: f64, start_s: u64, index: 
     let (vcpus, mem_mb) = draw_size(rng);
     let long = rng.below(100) < u64::from(cfg.long_lived_pct);
     let life = rng.range_inclusive(cfg.lifetime_s.0, cfg.lifetime_s.1);
-    let end_s = if long { u64::MAX } else { start_s + life / cfg.step_s * cfg.step_s };
+    let end_s = if long {
+        u64::MAX
+    } else {
+        start_s + life / cfg.step_s * cfg.step_s
+    };
     let avg = rng.uniform(0.05, 0.65);
     let p95 = rng.uniform(avg, (avg + 0.35).min(1.0));
     GenVm {
@@ -175,7 +181,11 @@ fn round4(x: f64) -> f64 {
 }
 
 /// Generates a trace on `topo` into `out`.
-pub fn generate(topo: Arc<Topology>, cfg: &TraceGenConfig, out: &mut TraceWriter) -> Result<TraceGenStats, TraceError> {
+pub fn generate(
+    topo: Arc<Topology>,
+    cfg: &TraceGenConfig,
+    out: &mut TraceWriter,
+) -> Result<TraceGenStats, TraceError> {
     let mut rng = Rng::derive(cfg.seed, "tracegen", 0);
     let mut vms = make_vms(cfg, &mut rng);
     let mut host = Host::new(topo.clone(), HostOptions::default());
@@ -187,21 +197,36 @@ pub fn generate(topo: Arc<Topology>, cfg: &TraceGenConfig, out: &mut TraceWriter
     let mut levels_seen: Vec<f64> = Vec::new();
     let mut t = 0;
     while t <= cfg.duration_s {
-        for vm in vms.iter_mut().filter(|v| v.end_s != u64::MAX && v.end_s + cfg.step_s == t) {
+        for vm in vms
+            .iter_mut()
+            .filter(|v| v.end_s != u64::MAX && v.end_s + cfg.step_s == t)
+        {
             if vm.hosted {
                 host.remove(&vm.uuid).expect("hosted VM is on the host");
                 vm.hosted = false;
             }
         }
         for vm in vms.iter_mut().filter(|v| v.start_s == t) {
-            vm.hosted = host.deploy(&VmRequest::new(vm.uuid.clone(), vm.vcpus, vm.mem_mb, vm.level)).is_ok();
+            vm.hosted = host
+                .deploy(&VmRequest::new(
+                    vm.uuid.clone(),
+                    vm.vcpus,
+                    vm.mem_mb,
+                    vm.level,
+                ))
+                .is_ok();
             stats.refused += u64::from(!vm.hosted);
             if !levels_seen.contains(&vm.level) {
                 levels_seen.push(vm.level);
             }
         }
-        let alive: Vec<usize> = (0..vms.len()).filter(|&i| vms[i].start_s <= t && t <= vms[i].end_s).collect();
-        let usage: Vec<f64> = alive.iter().map(|&i| cpu_usage(&vms[i], t, &mut rng)).collect();
+        let alive: Vec<usize> = (0..vms.len())
+            .filter(|&i| vms[i].start_s <= t && t <= vms[i].end_s)
+            .collect();
+        let usage: Vec<f64> = alive
+            .iter()
+            .map(|&i| cpu_usage(&vms[i], t, &mut rng))
+            .collect();
         stats.rows += emit_step(&host, &vms, &alive, &usage, &levels_seen, t, out)?;
         t += cfg.step_s;
     }
@@ -237,14 +262,40 @@ fn emit_step(
         rows += 1;
         out.write(&r)
     };
-    write(global(t, Res::Cpu, round4(total_busy / topo.cpu_count() as f64), topo.cpu_count() as f64))?;
+    write(global(
+        t,
+        Res::Cpu,
+        round4(total_busy / topo.cpu_count() as f64),
+        topo.cpu_count() as f64,
+    ))?;
     for &level in levels {
-        let cap = host.vnode_of_level(level).map_or(0, |i| host.vnodes()[i].cap());
+        let cap = host
+            .vnode_of_level(level)
+            .map_or(0, |i| host.vnodes()[i].cap());
         let oc = pyfmt::float(level);
         let subset = format!("subset-{oc}");
-        write(subset_rec(t, Res::Cpu, round4(busy_of(level).min(cap as f64)), cap as f64, &subset, &oc))?;
-        for (&i, &u) in alive.iter().zip(usage).filter(|(&i, _)| vms[i].level == level) {
-            write(vm_rec(t, Res::Cpu, u, f64::from(vms[i].vcpus), &subset, &oc, &vms[i]))?;
+        write(subset_rec(
+            t,
+            Res::Cpu,
+            round4(busy_of(level).min(cap as f64)),
+            cap as f64,
+            &subset,
+            &oc,
+        ))?;
+        for (&i, &u) in alive
+            .iter()
+            .zip(usage)
+            .filter(|(&i, _)| vms[i].level == level)
+        {
+            write(vm_rec(
+                t,
+                Res::Cpu,
+                u,
+                f64::from(vms[i].vcpus),
+                &subset,
+                &oc,
+                &vms[i],
+            ))?;
         }
     }
     let mem_used: f64 = alive
@@ -256,10 +307,22 @@ fn emit_step(
     write(global(t, Res::Mem, round4(mem_used / allowed), allowed))?;
     if !levels.is_empty() {
         let pool = host.mem().size_mb() as f64;
-        let frac = if pool > 0.0 { round4(mem_used / pool) } else { 0.0 };
+        let frac = if pool > 0.0 {
+            round4(mem_used / pool)
+        } else {
+            0.0
+        };
         write(subset_rec(t, Res::Mem, frac, pool, "subset-1", "1"))?;
         for &i in alive {
-            write(vm_rec(t, Res::Mem, round4(vms[i].mem_use), vms[i].mem_mb as f64, "subset-1", "1", &vms[i]))?;
+            write(vm_rec(
+                t,
+                Res::Mem,
+                round4(vms[i].mem_use),
+                vms[i].mem_mb as f64,
+                "subset-1",
+                "1",
+                &vms[i],
+            ))?;
         }
     }
     Ok(rows)

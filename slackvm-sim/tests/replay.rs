@@ -15,7 +15,11 @@ fn input() -> PathBuf {
 
 /// Replays and returns the output rows without their `sb_dsc` column.
 fn run(quirks: Quirks) -> (Vec<String>, slackvm_sim::replay::ReplaySummary) {
-    let dir = std::env::temp_dir().join(format!("slackvm-replay-test-{}-{}", std::process::id(), quirks.replay_mem_kib));
+    let dir = std::env::temp_dir().join(format!(
+        "slackvm-replay-test-{}-{}",
+        std::process::id(),
+        quirks.replay_mem_kib
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("out.tsv");
     let mut w = TraceWriter::create(&out).unwrap();
@@ -83,20 +87,36 @@ fn prototype_mode_reproduces_the_prototype_rows() {
 fn default_mode_uses_megabytes_and_removes_after_the_last_sighting() {
     let (rows, summary) = run(Quirks::default());
     let want: Vec<String> = PROTOTYPE
-        .replace("0 subset cpu 0.3 0 subset-1.0", "0 subset cpu 0.3 1 subset-1.0")
-        .replace("0 subset mem 0.4 4 subset-1", "0 subset mem 0.4 6144 subset-1")
+        .replace(
+            "0 subset cpu 0.3 0 subset-1.0",
+            "0 subset cpu 0.3 1 subset-1.0",
+        )
+        .replace(
+            "0 subset mem 0.4 4 subset-1",
+            "0 subset mem 0.4 6144 subset-1",
+        )
         .replace("0 vm mem 0.5 4 subset-1", "0 vm mem 0.5 4096 subset-1")
         .replace("0 vm mem 0.6 2 subset-1", "0 vm mem 0.6 2048 subset-1")
-        .replace("15 subset mem 0.4 12 subset-1", "15 subset mem 0.4 12288 subset-1")
+        .replace(
+            "15 subset mem 0.4 12 subset-1",
+            "15 subset mem 0.4 12288 subset-1",
+        )
         .replace("15 vm mem 0.5 4 subset-1", "15 vm mem 0.5 4096 subset-1")
         .replace("15 vm mem 0.7 8 subset-1", "15 vm mem 0.7 8192 subset-1")
-        .replace("30 subset mem 0.4 8 subset-1", "30 subset mem 0.4 8192 subset-1")
+        .replace(
+            "30 subset mem 0.4 8 subset-1",
+            "30 subset mem 0.4 8192 subset-1",
+        )
         .replace("30 vm mem 0.7 8 subset-1", "30 vm mem 0.7 8192 subset-1")
         .lines()
         .map(String::from)
         .collect();
     assert_eq!(rows, want);
-    let cpu1 = summary.vnodes.iter().find(|v| v.subset == "subset-1.0").unwrap();
+    let cpu1 = summary
+        .vnodes
+        .iter()
+        .find(|v| v.subset == "subset-1.0")
+        .unwrap();
     // Level 1: 1 CPU, grows to 5 for b, shrinks to 4 when s leaves.
     assert_eq!((cpu1.min, cpu1.max, cpu1.last), (1, 4, 4));
 }
@@ -130,7 +150,9 @@ fn malformed_rows_are_reported_with_their_line() {
     let dir = std::env::temp_dir().join(format!("slackvm-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.tsv");
-    let text = std::fs::read_to_string(input()).unwrap().replace("15\tglobal\tcpu\t0.2", "15\tglobal\tcpu\tzero");
+    let text = std::fs::read_to_string(input())
+        .unwrap()
+        .replace("15\tglobal\tcpu\t0.2", "15\tglobal\tcpu\tzero");
     std::fs::write(&bad, text).unwrap();
     let e = replay(
         Arc::new(preset("laptop-8").unwrap()),
@@ -141,6 +163,9 @@ fn malformed_rows_are_reported_with_their_line() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("bad.tsv:11") && e.contains("val") && e.contains("zero"), "{e}");
+    assert!(
+        e.contains("bad.tsv:11") && e.contains("val") && e.contains("zero"),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -73,7 +73,11 @@ fn load_topology(spec: &str) -> Result<topology::Topology> {
     }
 }
 
-fn write_trace(topo: topology::Topology, cfg: &TraceGenConfig, out: &std::path::Path) -> Result<()> {
+fn write_trace(
+    topo: topology::Topology,
+    cfg: &TraceGenConfig,
+    out: &std::path::Path,
+) -> Result<()> {
     let mut w = TraceWriter::create(out)?;
     let stats = generate(Arc::new(topo), cfg, &mut w)?;
     w.finish()?;
@@ -97,7 +101,11 @@ fn main() -> Result<()> {
                 println!("{}: {}", path.display(), p.about);
             }
             let trace = out.join("trace_EPYC-7662-exp.tsv.gz");
-            write_trace(topology::preset("epyc-7662-exp")?, &TraceGenConfig::default(), &trace)?;
+            write_trace(
+                topology::preset("epyc-7662-exp")?,
+                &TraceGenConfig::default(),
+                &trace,
+            )?;
         }
         What::Preset { name, out } => topology::write_json_file(&topology::preset(&name)?, &out)?,
         What::Sysfs {
@@ -105,7 +113,8 @@ fn main() -> Result<()> {
             socket_as_numa,
             out,
         } => {
-            let excluded = parse_cpu_list(&exclude).map_err(|e| anyhow::anyhow!("--exclude: {e}"))?;
+            let excluded =
+                parse_cpu_list(&exclude).map_err(|e| anyhow::anyhow!("--exclude: {e}"))?;
             let opts = SysfsOptions {
                 excluded,
                 socket_as_numa,

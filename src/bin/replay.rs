@@ -60,7 +60,8 @@ fn quirks(cli: &Cli) -> Result<Quirks> {
         Some(other) => bail!("--compat: unknown mode `{other}` (use prototype, paper or fixed)"),
     };
     for item in &cli.quirk {
-        q.apply_list(item).map_err(|e| anyhow::anyhow!("--quirk: {e}"))?;
+        q.apply_list(item)
+            .map_err(|e| anyhow::anyhow!("--quirk: {e}"))?;
     }
     Ok(q)
 }
@@ -94,7 +95,8 @@ fn main() -> Result<()> {
         Some(p) => TraceSource::File(p.clone()),
         None => TraceSource::Bytes("embedded:trace_EPYC-7662-exp.tsv.gz".into(), EMBEDDED_TRACE),
     };
-    std::fs::create_dir_all(&cli.out).with_context(|| format!("--out: cannot create {}", cli.out.display()))?;
+    std::fs::create_dir_all(&cli.out)
+        .with_context(|| format!("--out: cannot create {}", cli.out.display()))?;
     let out_path = cli.out.join("monitoring.tsv");
     let mut writer = TraceWriter::create(&out_path)?;
     let opts = ReplayOptions {
@@ -118,10 +120,12 @@ fn main() -> Result<()> {
     bar.finish_and_clear();
     let summary_path = cli.out.join("summary.json");
     let json = serde_json::to_string_pretty(&outcome.summary)? + "\n";
-    std::fs::write(&summary_path, json).with_context(|| format!("writing {}", summary_path.display()))?;
+    std::fs::write(&summary_path, json)
+        .with_context(|| format!("writing {}", summary_path.display()))?;
     if !cli.no_figure {
         let title = format!("vNodes on {} ({} CPUs)", topo.name(), topo.cpu_count());
-        figure3::draw(&outcome.series, &title, &cli.out.join("figure3.svg")).map_err(|e| anyhow::anyhow!(e))?;
+        figure3::draw(&outcome.series, &title, &cli.out.join("figure3.svg"))
+            .map_err(|e| anyhow::anyhow!(e))?;
     }
     if !cli.quiet {
         report(&outcome.summary, &cli.out);
@@ -141,12 +145,21 @@ fn report(s: &slackvm_sim::replay::ReplaySummary, out: &Path) {
         text += &format!("  level {level}: {n} accepted, {refused} refused\n");
     }
     for r in &s.refused {
-        text += &format!("  refused {} at {} s (level {}): {}\n", r.vm, r.time_s, r.level, r.resource);
+        text += &format!(
+            "  refused {} at {} s (level {}): {}\n",
+            r.vm, r.time_s, r.level, r.resource
+        );
     }
     for v in &s.vnodes {
-        text += &format!("  {} {}: min {} max {} final {}\n", v.res, v.subset, v.min, v.max, v.last);
+        text += &format!(
+            "  {} {}: min {} max {} final {}\n",
+            v.res, v.subset, v.min, v.max, v.last
+        );
     }
-    text += &format!("wrote {}/{{monitoring.tsv, summary.json, figure3.svg}}\n", out.display());
+    text += &format!(
+        "wrote {}/{{monitoring.tsv, summary.json, figure3.svg}}\n",
+        out.display()
+    );
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::stdout().write_all(text.as_bytes());
 }

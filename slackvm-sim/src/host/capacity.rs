@@ -14,7 +14,11 @@ pub fn virtual_avail(cap: u64, alloc: u64, level: f64) -> f64 {
 /// holds at least `request` units (a VM is not oversubscribed with itself).
 pub fn missing_for(cap: u64, alloc: u64, level: f64, request: u64) -> u64 {
     let need = request as f64 - virtual_avail(cap, alloc, level);
-    let mut missing = if need > 0.0 { (need / level).ceil() as u64 } else { 0 };
+    let mut missing = if need > 0.0 {
+        (need / level).ceil() as u64
+    } else {
+        0
+    };
     if cap + missing < request {
         missing += request - (cap + missing);
     }

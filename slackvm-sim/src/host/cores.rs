@@ -42,7 +42,9 @@ impl Host {
         let start = self.farthest_free().expect("no free CPU for a new vNode");
         self.take_cpu(vi, start);
         let row = self.topo.distance_row(start);
-        let mut order: Vec<usize> = (0..self.owner.len()).filter(|&i| self.owner[i] == FREE).collect();
+        let mut order: Vec<usize> = (0..self.owner.len())
+            .filter(|&i| self.owner[i] == FREE)
+            .collect();
         order.sort_by_key(|&i| row[i]); // stable: ties keep list order
         let mut added = Vec::with_capacity(count);
         added.push(start);
@@ -73,7 +75,12 @@ impl Host {
         let row = self.topo.distance_row(cpu);
         let vnode = &mut self.vnodes[vi];
         vnode.cpus.push(cpu);
-        for ((v, h), &d) in vnode.dist_sum.iter_mut().zip(self.held_dist_sum.iter_mut()).zip(row) {
+        for ((v, h), &d) in vnode
+            .dist_sum
+            .iter_mut()
+            .zip(self.held_dist_sum.iter_mut())
+            .zip(row)
+        {
             *v += u32::from(d);
             *h += u32::from(d);
         }
@@ -85,9 +92,18 @@ impl Host {
         self.free_cpus += 1;
         let row = self.topo.distance_row(cpu);
         let vnode = &mut self.vnodes[vi];
-        let pos = vnode.cpus.iter().rposition(|&c| c == cpu).expect("released CPU not in vNode");
+        let pos = vnode
+            .cpus
+            .iter()
+            .rposition(|&c| c == cpu)
+            .expect("released CPU not in vNode");
         vnode.cpus.remove(pos);
-        for ((v, h), &d) in vnode.dist_sum.iter_mut().zip(self.held_dist_sum.iter_mut()).zip(row) {
+        for ((v, h), &d) in vnode
+            .dist_sum
+            .iter_mut()
+            .zip(self.held_dist_sum.iter_mut())
+            .zip(row)
+        {
             *v -= u32::from(d);
             *h -= u32::from(d);
         }

@@ -88,10 +88,16 @@ impl MemPool {
 
     pub(super) fn check(&self) -> Result<(), String> {
         if self.size_mb > self.allowed_mb {
-            return Err(format!("memory pool {} MB above usable {} MB", self.size_mb, self.allowed_mb));
+            return Err(format!(
+                "memory pool {} MB above usable {} MB",
+                self.size_mb, self.allowed_mb
+            ));
         }
         if self.alloc_mb > self.size_mb {
-            return Err(format!("memory allocated {} MB above pool {} MB", self.alloc_mb, self.size_mb));
+            return Err(format!(
+                "memory allocated {} MB above pool {} MB",
+                self.alloc_mb, self.size_mb
+            ));
         }
         let sum: u64 = self.consumers.iter().map(|(_, m)| m).sum();
         if sum != self.alloc_mb {

@@ -18,7 +18,9 @@ pub use memory::MemPool;
 pub use quirks::{Quirks, QUIRK_NAMES};
 pub use status::{HostStatus, ResourceStatus, VNodeStatus};
 
-use crate::scheduler::{DeployError, LocalScheduler, Placement, RemoveError, Removal, VmInfo, VmRequest};
+use crate::scheduler::{
+    DeployError, LocalScheduler, Placement, Removal, RemoveError, VmInfo, VmRequest,
+};
 use crate::topology::Topology;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -99,7 +101,11 @@ impl VNode {
     }
     /// Largest vCPU count among its VMs.
     pub fn max_vcpus(&self) -> u64 {
-        self.consumers.iter().map(|c| u64::from(c.vcpus)).max().unwrap_or(0)
+        self.consumers
+            .iter()
+            .map(|c| u64::from(c.vcpus))
+            .max()
+            .unwrap_or(0)
     }
     /// CPUs it could release now.
     pub fn unused(&self) -> u64 {
@@ -148,7 +154,10 @@ impl Host {
     /// An empty host on a topology.
     pub fn new(topo: Arc<Topology>, opts: HostOptions) -> Self {
         let n = topo.cpu_count();
-        assert!(n < usize::from(FREE), "topology too large for the owner map");
+        assert!(
+            n < usize::from(FREE),
+            "topology too large for the owner map"
+        );
         Host {
             mem: MemPool::new(topo.mem_allowed_mb()),
             topo,
@@ -199,7 +208,11 @@ impl Host {
     }
     /// CPU ids of a vNode, in the order they were added.
     pub fn vnode_cpu_ids(&self, vnode: usize) -> Vec<u32> {
-        self.vnodes[vnode].cpus.iter().map(|&i| self.topo.cpus()[i].id).collect()
+        self.vnodes[vnode]
+            .cpus
+            .iter()
+            .map(|&i| self.topo.cpus()[i].id)
+            .collect()
     }
 
     fn validate(&self, req: &VmRequest) -> Result<(), DeployError> {
@@ -222,7 +235,9 @@ impl Host {
             });
         }
         if self.vms.contains_key(&req.name) {
-            return Err(DeployError::AlreadyHosted { vm: req.name.clone() });
+            return Err(DeployError::AlreadyHosted {
+                vm: req.name.clone(),
+            });
         }
         Ok(())
     }
@@ -231,7 +246,9 @@ impl Host {
         self.validate(req)?;
         let existing = self.vnode_of_level(req.level);
         let vi = existing.unwrap_or(self.vnodes.len());
-        let (cap, alloc) = existing.map_or((0, 0), |i| (self.vnodes[i].cap(), self.vnodes[i].alloc_vcpus));
+        let (cap, alloc) = existing.map_or((0, 0), |i| {
+            (self.vnodes[i].cap(), self.vnodes[i].alloc_vcpus)
+        });
         let missing = missing_for(cap, alloc, req.level, u64::from(req.vcpus));
         if missing as usize > self.free_cpus {
             return Err(DeployError::NotEnoughCpu {
@@ -241,7 +258,8 @@ impl Host {
             });
         }
         if existing.is_none() {
-            self.vnodes.push(VNode::new(req.level, self.topo.cpu_count()));
+            self.vnodes
+                .push(VNode::new(req.level, self.topo.cpu_count()));
         }
         let creation_rule = self.vnodes[vi].cpus.is_empty()
             && (existing.is_none() || !self.opts.quirks.empty_vnode_first_free);
@@ -251,7 +269,9 @@ impl Host {
             self.grow_cpus(vi, missing as usize)
         };
         let vnode = &mut self.vnodes[vi];
-        debug_assert!(virtual_avail(vnode.cap(), vnode.alloc_vcpus, vnode.level) >= f64::from(req.vcpus));
+        debug_assert!(
+            virtual_avail(vnode.cap(), vnode.alloc_vcpus, vnode.level) >= f64::from(req.vcpus)
+        );
         vnode.consumers.push(Consumer {
             name: req.name.clone(),
             vcpus: req.vcpus,
@@ -300,7 +320,10 @@ impl Host {
         let unused = self.vnodes[vi].unused() as usize;
         let mut released = Vec::with_capacity(unused);
         for _ in 0..unused {
-            let cpu = *self.vnodes[vi].cpus.last().expect("unused exceeds capacity");
+            let cpu = *self.vnodes[vi]
+                .cpus
+                .last()
+                .expect("unused exceeds capacity");
             self.release_cpu(vi, cpu);
             released.push(cpu);
         }
@@ -311,7 +334,9 @@ impl Host {
         let entry = self
             .vms
             .remove(name)
-            .ok_or_else(|| RemoveError::NotHosted { vm: name.to_string() })?;
+            .ok_or_else(|| RemoveError::NotHosted {
+                vm: name.to_string(),
+            })?;
         let vi = entry.vnode;
         let vnode = &mut self.vnodes[vi];
         let pos = vnode
@@ -342,10 +367,18 @@ impl Host {
                 owned[c] = vi as u16;
             }
             if virtual_avail(v.cap(), v.alloc_vcpus, v.level) < 0.0 {
-                return Err(format!("vNode {} holds {} CPUs for {} vCPUs", v.level, v.cap(), v.alloc_vcpus));
+                return Err(format!(
+                    "vNode {} holds {} CPUs for {} vCPUs",
+                    v.level,
+                    v.cap(),
+                    v.alloc_vcpus
+                ));
             }
             if v.cap() < v.max_vcpus() {
-                return Err(format!("vNode {} holds fewer CPUs than its largest VM", v.level));
+                return Err(format!(
+                    "vNode {} holds fewer CPUs than its largest VM",
+                    v.level
+                ));
             }
             let alloc: u64 = v.consumers.iter().map(|c| u64::from(c.vcpus)).sum();
             if alloc != v.alloc_vcpus {
@@ -412,7 +445,10 @@ impl LocalScheduler for Host {
 
     fn pinning(&self) -> BTreeMap<String, Vec<u32>> {
         let sets = self.pinning_sets();
-        self.vms.iter().map(|(n, e)| (n.clone(), sets[e.vnode].clone())).collect()
+        self.vms
+            .iter()
+            .map(|(n, e)| (n.clone(), sets[e.vnode].clone()))
+            .collect()
     }
 }
 

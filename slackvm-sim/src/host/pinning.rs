@@ -12,12 +12,17 @@ impl Host {
         let over: Vec<usize> = (0..self.vnodes.len())
             .filter(|&i| self.vnodes[i].level > 1.0 && self.vnodes[i].vm_count() > 0)
             .collect();
-        let small = over.iter().any(|&i| self.vnodes[i].vm_count() < self.opts.critical_size);
+        let small = over
+            .iter()
+            .any(|&i| self.vnodes[i].vm_count() < self.opts.critical_size);
         if !small {
             return None;
         }
         let alloc: u64 = over.iter().map(|&i| self.vnodes[i].alloc_vcpus()).sum();
-        let rmin = over.iter().map(|&i| self.vnodes[i].level).fold(f64::INFINITY, f64::min);
+        let rmin = over
+            .iter()
+            .map(|&i| self.vnodes[i].level)
+            .fold(f64::INFINITY, f64::min);
         let needed = (alloc as f64 / rmin).ceil() as u64;
         // Quirk 3: the prototype adds vCPUs (alloc) to a count of free CPUs.
         let have = if self.opts.quirks.balance_mixed_units {
@@ -30,7 +35,9 @@ impl Host {
 
     /// CPU ids each vNode's VMs are pinned to, by vNode index (sorted ids).
     pub fn pinning_sets(&self) -> Vec<Vec<u32>> {
-        let mut sets: Vec<Vec<u32>> = (0..self.vnodes.len()).map(|i| self.vnode_cpu_ids(i)).collect();
+        let mut sets: Vec<Vec<u32>> = (0..self.vnodes.len())
+            .map(|i| self.vnode_cpu_ids(i))
+            .collect();
         if let Some(shared) = self.balanced_vnodes() {
             let mut union: Vec<u32> = shared.iter().flat_map(|&i| self.vnode_cpu_ids(i)).collect();
             union.extend(

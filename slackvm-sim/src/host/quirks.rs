@@ -94,7 +94,10 @@ impl Quirks {
             "replay-first-step-clamp" => &mut self.replay_first_step_clamp,
             "replay-drop-unreported" => &mut self.replay_drop_unreported,
             other => {
-                return Err(format!("unknown quirk `{other}` (known: {})", QUIRK_NAMES.join(", ")));
+                return Err(format!(
+                    "unknown quirk `{other}` (known: {})",
+                    QUIRK_NAMES.join(", ")
+                ));
             }
         };
         *flag = on;

@@ -73,7 +73,10 @@ pub(super) fn status(host: &Host) -> HostStatus {
             Vec::new()
         },
     };
-    HostStatus { cpu, mem: mem_status }
+    HostStatus {
+        cpu,
+        mem: mem_status,
+    }
 }
 
 impl ResourceStatus {

@@ -74,7 +74,11 @@ fn oversubscribed_capacity_rules() {
     // cap 4, alloc 2: avail 6 -> 3 unused, used 1 < max 2 -> keep 2.
     assert_eq!(h.vnodes()[0].cap(), 2);
     h.remove("b").unwrap();
-    assert_eq!(h.vnodes()[0].cap(), 0, "emptied vNode stays listed with 0 CPUs");
+    assert_eq!(
+        h.vnodes()[0].cap(),
+        0,
+        "emptied vNode stays listed with 0 CPUs"
+    );
     assert_eq!(h.vnodes().len(), 1);
 }
 
@@ -84,7 +88,17 @@ fn refusal_for_missing_cpus_leaves_the_host_unchanged() {
     h.deploy(&vm("a", 6, 1024, 1.0)).unwrap();
     let before = h.clone();
     let e = h.deploy(&vm("b", 3, 1024, 1.0)).unwrap_err();
-    assert!(matches!(e, DeployError::NotEnoughCpu { missing_cpus: 3, free_cpus: 2, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            DeployError::NotEnoughCpu {
+                missing_cpus: 3,
+                free_cpus: 2,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(e.resource(), "not enough cpu");
     assert_eq!(h, before);
     // A new level that does not fit is refused too, and no vNode is created.
@@ -99,7 +113,10 @@ fn memory_refusal_rolls_back_the_cpu_side() {
     h.deploy(&vm("a", 2, 30_000, 1.0)).unwrap();
     let before = h.clone();
     let e = h.deploy(&vm("b", 2, 2_000, 2.0)).unwrap_err();
-    assert!(matches!(e, DeployError::NotEnoughMem { free_mb: 1776, .. }), "{e:?}");
+    assert!(
+        matches!(e, DeployError::NotEnoughMem { free_mb: 1776, .. }),
+        "{e:?}"
+    );
     assert_eq!(h, before, "new vNode removed, CPUs freed");
     let e = h.deploy(&vm("c", 1, 2_000, 1.0)).unwrap_err();
     assert_eq!(e.resource(), "not enough mem");
@@ -192,9 +209,15 @@ fn status_reports_capacities_in_the_prototype_shape() {
     let s = h.status();
     assert_eq!(s.cpu.avail, 5);
     let v = s.cpu.subset(2.0).unwrap();
-    assert_eq!((v.pcap, v.palloc, v.vavail, v.vpotential), (3, 3, 3.0, 10.0));
+    assert_eq!(
+        (v.pcap, v.palloc, v.vavail, v.vpotential),
+        (3, 3, 3.0, 10.0)
+    );
     let json = s.to_json();
-    assert_eq!(json["cpu"]["subset"]["2.0"]["vavail"], serde_json::json!(3.0));
+    assert_eq!(
+        json["cpu"]["subset"]["2.0"]["vavail"],
+        serde_json::json!(3.0)
+    );
     assert_eq!(json["mem"]["subset"]["1"]["pcap"], serde_json::json!(2048));
     assert_eq!(json["mem"]["avail"], serde_json::json!(31776 - 2048));
 }
@@ -207,17 +230,27 @@ fn invalid_requests_are_refused_with_the_vm_named() {
     assert!(h.deploy(&vm("z", 1, 1, 0.5)).is_err());
     assert!(h.deploy(&vm("z", 1, 1, f64::NAN)).is_err());
     h.deploy(&vm("z", 1, 1, 1.0)).unwrap();
-    assert!(matches!(h.deploy(&vm("z", 1, 1, 1.0)), Err(DeployError::AlreadyHosted { .. })));
+    assert!(matches!(
+        h.deploy(&vm("z", 1, 1, 1.0)),
+        Err(DeployError::AlreadyHosted { .. })
+    ));
     assert!(h.remove("nope").is_err());
 }
 
+/// Non-empty vNodes (level bits, CPU ids, VM names), free CPUs, pool size, pool allocation.
+type Shape = (Vec<(u64, Vec<u32>, Vec<String>)>, usize, u64, u64);
+
 /// What must survive a deploy+remove pair: everything but vNodes emptied on the way.
-fn shape(h: &Host) -> (Vec<(u64, Vec<u32>, Vec<String>)>, usize, u64, u64) {
+fn shape(h: &Host) -> Shape {
     let vnodes = (0..h.vnodes().len())
         .filter(|&i| h.vnodes()[i].cap() > 0 || h.vnodes()[i].vm_count() > 0)
         .map(|i| {
             let v = &h.vnodes()[i];
-            (v.level().to_bits(), h.vnode_cpu_ids(i), v.vm_names().map(String::from).collect())
+            (
+                v.level().to_bits(),
+                h.vnode_cpu_ids(i),
+                v.vm_names().map(String::from).collect(),
+            )
         })
         .collect();
     (vnodes, h.free_cpus(), h.mem().size_mb(), h.mem().alloc_mb())
@@ -243,7 +276,11 @@ fn topo() -> impl Strategy<Value = Arc<Topology>> {
 }
 
 fn quirks() -> impl Strategy<Value = Quirks> {
-    prop::sample::select(vec![Quirks::default(), Quirks::fixed(), Quirks::prototype()])
+    prop::sample::select(vec![
+        Quirks::default(),
+        Quirks::fixed(),
+        Quirks::prototype(),
+    ])
 }
 
 proptest! {

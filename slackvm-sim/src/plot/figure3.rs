@@ -18,10 +18,18 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
         .max()
         .unwrap_or(1)
         .max(1);
-    let t_min = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).min().unwrap_or(0);
+    let t_min = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .min()
+        .unwrap_or(0);
     let y_max = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| (p.1 as f64).max(p.2.unwrap_or(0.0))))
+        .flat_map(|s| {
+            s.points
+                .iter()
+                .map(|p| (p.1 as f64).max(p.2.unwrap_or(0.0)))
+        })
         .fold(1.0f64, f64::max);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
@@ -47,8 +55,14 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
             .draw_series(LineSeries::new(held, colour.stroke_width(2)))
             .map_err(|e| err(&e))?
             .label(format!("vNode {}", level_label(s.level)))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-        let busy: Vec<(f64, f64)> = s.points.iter().filter_map(|p| p.2.map(|v| (p.0 as f64, v))).collect();
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+        let busy: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .filter_map(|p| p.2.map(|v| (p.0 as f64, v)))
+            .collect();
         chart
             .draw_series(DashedLineSeries::new(busy, 6, 4, colour.stroke_width(1)))
             .map_err(|e| err(&e))?;

@@ -7,11 +7,14 @@ pub mod figure3;
 /// One colour per level: 1:1 blue, 2:1 orange, 3:1 green, others grey.
 pub fn level_colour(level: f64) -> plotters::style::RGBColor {
     use plotters::style::RGBColor;
-    match level {
-        l if l == 1.0 => RGBColor(31, 119, 180),
-        l if l == 2.0 => RGBColor(255, 127, 14),
-        l if l == 3.0 => RGBColor(44, 160, 44),
-        _ => RGBColor(110, 110, 110),
+    if level == 1.0 {
+        RGBColor(31, 119, 180)
+    } else if level == 2.0 {
+        RGBColor(255, 127, 14)
+    } else if level == 3.0 {
+        RGBColor(44, 160, 44)
+    } else {
+        RGBColor(110, 110, 110)
     }
 }
 

@@ -25,13 +25,23 @@ fn field_err(origin: &str, field: &str, message: impl Into<String>) -> TopologyE
     }
 }
 
-fn get<'a>(obj: &'a Map<String, Value>, key: &str, origin: &str, at: &str) -> Result<&'a Value, TopologyError> {
+fn get<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+    origin: &str,
+    at: &str,
+) -> Result<&'a Value, TopologyError> {
     obj.get(key)
         .ok_or_else(|| field_err(origin, &format!("{at}.{key}"), "missing"))
 }
 
-fn as_obj<'a>(v: &'a Value, origin: &str, at: &str) -> Result<&'a Map<String, Value>, TopologyError> {
-    v.as_object().ok_or_else(|| field_err(origin, at, "expected an object"))
+fn as_obj<'a>(
+    v: &'a Value,
+    origin: &str,
+    at: &str,
+) -> Result<&'a Map<String, Value>, TopologyError> {
+    v.as_object()
+        .ok_or_else(|| field_err(origin, at, "expected an object"))
 }
 
 fn as_u64(v: &Value, origin: &str, at: &str) -> Result<u64, TopologyError> {
@@ -40,11 +50,18 @@ fn as_u64(v: &Value, origin: &str, at: &str) -> Result<u64, TopologyError> {
         Value::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0 && f.fract() == 0.0) => {
             Ok(n.as_f64().unwrap_or_default() as u64)
         }
-        Value::String(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| field_err(origin, at, format!("expected a non-negative integer, got `{s}`"))),
-        other => Err(field_err(origin, at, format!("expected a non-negative integer, got {other}"))),
+        Value::String(s) => s.trim().parse().map_err(|_| {
+            field_err(
+                origin,
+                at,
+                format!("expected a non-negative integer, got `{s}`"),
+            )
+        }),
+        other => Err(field_err(
+            origin,
+            at,
+            format!("expected a non-negative integer, got {other}"),
+        )),
     }
 }
 
@@ -54,7 +71,9 @@ fn as_u32(v: &Value, origin: &str, at: &str) -> Result<u32, TopologyError> {
 }
 
 fn as_u32_list(v: &Value, origin: &str, at: &str) -> Result<Vec<u32>, TopologyError> {
-    let arr = v.as_array().ok_or_else(|| field_err(origin, at, "expected a list"))?;
+    let arr = v
+        .as_array()
+        .ok_or_else(|| field_err(origin, at, "expected a list"))?;
     arr.iter()
         .enumerate()
         .map(|(i, x)| as_u32(x, origin, &format!("{at}[{i}]")))
@@ -71,7 +90,11 @@ pub fn parse_json(text: &str, origin: &str) -> Result<Topology, TopologyError> {
     let cpuset = as_obj(get(root, "cpuset", origin, "(root)")?, origin, "cpuset")?;
     let memset = as_obj(get(root, "memset", origin, "(root)")?, origin, "memset")?;
 
-    let numa_obj = as_obj(get(cpuset, "numa_distances", origin, "cpuset")?, origin, "cpuset.numa_distances")?;
+    let numa_obj = as_obj(
+        get(cpuset, "numa_distances", origin, "cpuset")?,
+        origin,
+        "cpuset.numa_distances",
+    )?;
     let mut numa = BTreeMap::new();
     for (k, row) in numa_obj {
         let at = format!("cpuset.numa_distances.{k}");
@@ -93,7 +116,11 @@ pub fn parse_json(text: &str, origin: &str) -> Result<Topology, TopologyError> {
         Some(v) => as_u32(v, origin, "cpuset.host_count")?,
         None => cpus.iter().map(|c| c.id + 1).max().unwrap_or(0),
     };
-    let total = as_u64(get(memset, "total", origin, "memset")?, origin, "memset.total")?;
+    let total = as_u64(
+        get(memset, "total", origin, "memset")?,
+        origin,
+        "memset.total",
+    )?;
     let allowed = match memset.get("allowed") {
         Some(v) => as_u64(v, origin, "memset.allowed")?,
         None => total,
@@ -104,7 +131,9 @@ pub fn parse_json(text: &str, origin: &str) -> Result<Topology, TopologyError> {
         let dist = as_obj(dist, origin, "cpuset.distances")?;
         for (k, row) in dist {
             let at = format!("cpuset.distances.{k}");
-            let id: u32 = k.parse().map_err(|_| field_err(origin, &at, "key is not a cpu id"))?;
+            let id: u32 = k
+                .parse()
+                .map_err(|_| field_err(origin, &at, "key is not a cpu id"))?;
             if !ids.contains(&id) {
                 return Err(field_err(origin, &at, format!("unknown cpu id {id}")));
             }
@@ -116,8 +145,16 @@ pub fn parse_json(text: &str, origin: &str) -> Result<Topology, TopologyError> {
 
 fn parse_cpu(entry: &Value, origin: &str, at: &str) -> Result<Cpu, TopologyError> {
     let obj = as_obj(entry, origin, at)?;
-    let id = as_u32(get(obj, "cpu_id", origin, at)?, origin, &format!("{at}.cpu_id"))?;
-    let numa_node = as_u32(get(obj, "numa_node", origin, at)?, origin, &format!("{at}.numa_node"))?;
+    let id = as_u32(
+        get(obj, "cpu_id", origin, at)?,
+        origin,
+        &format!("{at}.cpu_id"),
+    )?;
+    let numa_node = as_u32(
+        get(obj, "numa_node", origin, at)?,
+        origin,
+        &format!("{at}.numa_node"),
+    )?;
     let smt = match obj.get("sib_smt") {
         Some(v) => as_u32_list(v, origin, &format!("{at}.sib_smt"))?,
         None => Vec::new(),
@@ -130,20 +167,32 @@ fn parse_cpu(entry: &Value, origin: &str, at: &str) -> Result<Cpu, TopologyError
     let cache = as_obj(get(obj, "cache_level", origin, at)?, origin, &cache_at)?;
     let mut by_level = BTreeMap::new();
     for (k, v) in cache {
-        let level: usize = k
-            .parse()
-            .map_err(|_| field_err(origin, &cache_at, format!("cache index `{k}` is not an integer")))?;
+        let level: usize = k.parse().map_err(|_| {
+            field_err(
+                origin,
+                &cache_at,
+                format!("cache index `{k}` is not an integer"),
+            )
+        })?;
         let cid = match v {
             Value::Number(n) if n.as_i64().is_some() => n.as_i64().unwrap_or_default(),
             other => {
-                return Err(field_err(origin, &format!("{cache_at}.{k}"), format!("expected an integer cache id, got {other}")))
+                return Err(field_err(
+                    origin,
+                    &format!("{cache_at}.{k}"),
+                    format!("expected an integer cache id, got {other}"),
+                ))
             }
         };
         by_level.insert(level, cid);
     }
     for (expected, level) in by_level.keys().enumerate() {
         if *level != expected {
-            return Err(field_err(origin, &cache_at, format!("missing cache level {expected}")));
+            return Err(field_err(
+                origin,
+                &cache_at,
+                format!("missing cache level {expected}"),
+            ));
         }
     }
     let max_freq_khz = match obj.get("max_freq") {
@@ -164,13 +213,19 @@ fn parse_cpu(entry: &Value, origin: &str, at: &str) -> Result<Cpu, TopologyError
 /// `distances` table disagrees with the distance rule.
 pub fn stale_distances(text: &str, topo: &Topology) -> Vec<(u32, u32, u64, u16)> {
     let mut out = Vec::new();
-    let Ok(root) = serde_json::from_str::<Value>(text) else { return out };
-    let Some(dist) = root.pointer("/cpuset/distances").and_then(Value::as_object) else { return out };
+    let Ok(root) = serde_json::from_str::<Value>(text) else {
+        return out;
+    };
+    let Some(dist) = root.pointer("/cpuset/distances").and_then(Value::as_object) else {
+        return out;
+    };
     for (k, row) in dist {
         let Ok(a) = k.parse::<u32>() else { continue };
         let Some(row) = row.as_object() else { continue };
         for (k2, v) in row {
-            let (Ok(b), Some(v)) = (k2.parse::<u32>(), v.as_u64()) else { continue };
+            let (Ok(b), Some(v)) = (k2.parse::<u32>(), v.as_u64()) else {
+                continue;
+            };
             if let Some(rule) = topo.distance(a, b) {
                 if u64::from(rule) != v {
                     out.push((a, b, v, rule));
@@ -207,7 +262,10 @@ pub fn to_json_string(topo: &Topology) -> String {
         order.sort_by_key(|&j| topo.distance_idx(i, j));
         let mut row = Map::new();
         for j in order {
-            row.insert(topo.cpus()[j].id.to_string(), Value::from(topo.distance_idx(i, j)));
+            row.insert(
+                topo.cpus()[j].id.to_string(),
+                Value::from(topo.distance_idx(i, j)),
+            );
         }
         dist.insert(cpu.id.to_string(), Value::Object(row));
     }

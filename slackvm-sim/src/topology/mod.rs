@@ -138,7 +138,10 @@ impl Topology {
             if row.len() != nodes {
                 return Err(err(
                     format!("cpuset.numa_distances.{node}"),
-                    format!("non-square distance matrix: row has {} entries for {nodes} nodes", row.len()),
+                    format!(
+                        "non-square distance matrix: row has {} entries for {nodes} nodes",
+                        row.len()
+                    ),
                 ));
             }
         }
@@ -146,7 +149,10 @@ impl Topology {
             if !numa_distances.contains_key(&cpu.numa_node) || cpu.numa_node as usize >= nodes {
                 return Err(err(
                     format!("cpuset.cpu_list[{i}].numa_node"),
-                    format!("cpu {} is on node {} which numa_distances does not describe", cpu.id, cpu.numa_node),
+                    format!(
+                        "cpu {} is on node {} which numa_distances does not describe",
+                        cpu.id, cpu.numa_node
+                    ),
                 ));
             }
         }
@@ -277,8 +283,14 @@ pub fn parse_cpu_list(text: &str) -> Result<Vec<u32>, String> {
         let part = part.trim();
         match part.split_once('-') {
             Some((a, b)) => {
-                let a: u32 = a.trim().parse().map_err(|_| format!("bad cpu id `{a}` in `{part}`"))?;
-                let b: u32 = b.trim().parse().map_err(|_| format!("bad cpu id `{b}` in `{part}`"))?;
+                let a: u32 = a
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad cpu id `{a}` in `{part}`"))?;
+                let b: u32 = b
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad cpu id `{b}` in `{part}`"))?;
                 if b < a {
                     return Err(format!("empty range `{part}`"));
                 }

@@ -65,8 +65,13 @@ fn build(name: &str, s: &Shape) -> Result<Topology, TopologyError> {
     for id in 0..host_count {
         let core = id % cores;
         let socket = socket_of(id);
-        let smt = (0..s.threads).map(|t| t * cores + core).filter(|&x| x != id).collect();
-        let pkg = (0..host_count).filter(|&x| x != id && socket_of(x) == socket).collect();
+        let smt = (0..s.threads)
+            .map(|t| t * cores + core)
+            .filter(|&x| x != id)
+            .collect();
+        let pkg = (0..host_count)
+            .filter(|&x| x != id && socket_of(x) == socket)
+            .collect();
         let core_id = i64::from(core);
         cpus.push(Cpu {
             id,
@@ -79,7 +84,12 @@ fn build(name: &str, s: &Shape) -> Result<Topology, TopologyError> {
     }
     let mut numa = BTreeMap::new();
     for a in 0..s.sockets {
-        numa.insert(a, (0..s.sockets).map(|b| if a == b { 10 } else { s.numa_far }).collect());
+        numa.insert(
+            a,
+            (0..s.sockets)
+                .map(|b| if a == b { 10 } else { s.numa_far })
+                .collect(),
+        );
     }
     Topology::new(name, cpus, numa, host_count, s.mem_mb, s.mem_mb)
 }
@@ -153,7 +163,11 @@ pub fn preset(name: &str) -> Result<Topology, TopologyError> {
         ),
         other => Err(TopologyError::UnknownPreset(
             other.to_string(),
-            PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", "),
+            PRESETS
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", "),
         )),
     }
 }

@@ -73,7 +73,10 @@ pub fn read_linux(opts: &SysfsOptions) -> Result<Topology, TopologyError> {
         } else {
             topo_dir.join("core_siblings_list")
         };
-        let pkg: Vec<u32> = read_list(&pkg_path)?.into_iter().filter(|&x| x != id).collect();
+        let pkg: Vec<u32> = read_list(&pkg_path)?
+            .into_iter()
+            .filter(|&x| x != id)
+            .collect();
         let numa_node = if opts.socket_as_numa {
             package
         } else {
@@ -119,7 +122,10 @@ fn read_nodes(node_dir: &Path) -> Result<Nodes, TopologyError> {
         let dist_path = dir.join("distance");
         let row = read(&dist_path)?
             .split_whitespace()
-            .map(|x| x.parse::<u32>().map_err(|_| bad(&dist_path, "distance", format!("bad value `{x}`"))))
+            .map(|x| {
+                x.parse::<u32>()
+                    .map_err(|_| bad(&dist_path, "distance", format!("bad value `{x}`")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         distances.insert(node, row);
         for cpu in read_list(&dir.join("cpulist"))? {
@@ -142,7 +148,12 @@ fn read_caches(cache_dir: &Path, id: u32, package: u32) -> Result<Vec<i64>, Topo
         let value = if dir.join("id").exists() {
             read_num(&dir.join("id"))?
         } else if dir.join("shared_cpu_list").exists() {
-            i64::from(read_list(&dir.join("shared_cpu_list"))?.into_iter().min().unwrap_or(id))
+            i64::from(
+                read_list(&dir.join("shared_cpu_list"))?
+                    .into_iter()
+                    .min()
+                    .unwrap_or(id),
+            )
         } else if index < 3 {
             i64::from(id)
         } else {

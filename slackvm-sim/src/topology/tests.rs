@@ -64,11 +64,20 @@ fn error_of(text: &str) -> String {
 #[test]
 fn bad_files_name_the_file_and_the_field() {
     let e = error_of(&SMALL.replace(r#""sib_smt": [2]"#, r#""sib_smt": [9]"#));
-    assert!(e.contains("bad.json") && e.contains("sib_smt") && e.contains("unknown sibling id 9"), "{e}");
+    assert!(
+        e.contains("bad.json") && e.contains("sib_smt") && e.contains("unknown sibling id 9"),
+        "{e}"
+    );
     let e = error_of(&SMALL.replacen(r#", "3": 0}"#, "}", 1));
-    assert!(e.contains("cache_level") && e.contains("missing cache level"), "{e}");
+    assert!(
+        e.contains("cache_level") && e.contains("missing cache level"),
+        "{e}"
+    );
     let e = error_of(&SMALL.replace(r#""1": [21, 10]"#, r#""1": [21]"#));
-    assert!(e.contains("numa_distances.1") && e.contains("non-square"), "{e}");
+    assert!(
+        e.contains("numa_distances.1") && e.contains("non-square"),
+        "{e}"
+    );
     let e = error_of(&SMALL.replace(r#""cpu_id": 3,"#, r#""cpu_id": 2,"#));
     assert!(e.contains("duplicate cpu id 2"), "{e}");
     let e = error_of(&SMALL.replace(r#""memset""#, r#""memzet""#));
@@ -102,10 +111,16 @@ fn fake_sysfs() -> std::path::PathBuf {
         let core = id % 2;
         let d = cpu.join(format!("cpu{id}"));
         write(&d.join("topology/physical_package_id"), "0\n");
-        write(&d.join("topology/thread_siblings_list"), &format!("{core},{}\n", core + 2));
+        write(
+            &d.join("topology/thread_siblings_list"),
+            &format!("{core},{}\n", core + 2),
+        );
         write(&d.join("topology/package_cpus_list"), "0-3\n");
         for index in 0..3 {
-            write(&d.join(format!("cache/index{index}/id")), &format!("{core}\n"));
+            write(
+                &d.join(format!("cache/index{index}/id")),
+                &format!("{core}\n"),
+            );
         }
         write(&d.join("cache/index3/id"), "0\n");
     }
@@ -114,7 +129,10 @@ fn fake_sysfs() -> std::path::PathBuf {
     write(&node.join("node0/distance"), "10 20\n");
     write(&node.join("node1/cpulist"), "1,3\n");
     write(&node.join("node1/distance"), "20 10\n");
-    write(&root.join("proc/meminfo"), "MemTotal:       16384000 kB\nMemFree: 1 kB\n");
+    write(
+        &root.join("proc/meminfo"),
+        "MemTotal:       16384000 kB\nMemFree: 1 kB\n",
+    );
     root
 }
 
@@ -145,7 +163,10 @@ fn reads_linux_topology_with_and_without_the_socket_quirk() {
         ..opts
     })
     .unwrap();
-    assert_eq!(excl.cpus().iter().map(|c| c.id).collect::<Vec<_>>(), vec![1, 3]);
+    assert_eq!(
+        excl.cpus().iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![1, 3]
+    );
     assert_eq!(excl.host_cpu_count(), 4);
     std::fs::remove_dir_all(root).unwrap();
 }
@@ -158,5 +179,8 @@ fn missing_sysfs_is_an_error_naming_the_path() {
     })
     .unwrap_err()
     .to_string();
-    assert!(e.contains("/nonexistent-root/sys/devices/system/cpu/online"), "{e}");
+    assert!(
+        e.contains("/nonexistent-root/sys/devices/system/cpu/online"),
+        "{e}"
+    );
 }

@@ -14,7 +14,8 @@ pub use write::TraceWriter;
 use std::path::PathBuf;
 
 /// The header line, without the newline.
-pub const HEADER: &str = "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\tsb_dsc";
+pub const HEADER: &str =
+    "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\tsb_dsc";
 
 /// Kind of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

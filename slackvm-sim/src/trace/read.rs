@@ -8,7 +8,17 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 const COLUMNS: [&str; 11] = [
-    "tmp", "rec", "res", "val", "config", "subset", "vm_uuid", "vm_cmn", "sb_oc", "sb_unused", "sb_dsc",
+    "tmp",
+    "rec",
+    "res",
+    "val",
+    "config",
+    "subset",
+    "vm_uuid",
+    "vm_cmn",
+    "sb_oc",
+    "sb_unused",
+    "sb_dsc",
 ];
 
 /// Reads records from a monitoring trace.
@@ -21,7 +31,10 @@ pub struct TraceReader {
 
 impl std::fmt::Debug for TraceReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TraceReader").field("path", &self.path).field("line", &self.line_no).finish()
+        f.debug_struct("TraceReader")
+            .field("path", &self.path)
+            .field("line", &self.line_no)
+            .finish()
     }
 }
 
@@ -53,9 +66,18 @@ impl TraceReader {
         if !reader.read_line()? {
             return Err(reader.error("tmp", "empty file: the header line is missing".into()));
         }
-        let header: Vec<&str> = reader.buf.trim_end_matches(['\n', '\r']).split('\t').collect();
-        if header.len() < COLUMNS.len() - 1 || header[..COLUMNS.len() - 1] != COLUMNS[..COLUMNS.len() - 1] {
-            return Err(reader.error("tmp", format!("bad header, expected `{}`", COLUMNS.join(" "))));
+        let header: Vec<&str> = reader
+            .buf
+            .trim_end_matches(['\n', '\r'])
+            .split('\t')
+            .collect();
+        if header.len() < COLUMNS.len() - 1
+            || header[..COLUMNS.len() - 1] != COLUMNS[..COLUMNS.len() - 1]
+        {
+            return Err(reader.error(
+                "tmp",
+                format!("bad header, expected `{}`", COLUMNS.join(" ")),
+            ));
         }
         Ok(reader)
     }
@@ -83,10 +105,13 @@ impl TraceReader {
 
     fn read_line(&mut self) -> Result<bool, TraceError> {
         self.buf.clear();
-        let n = self.input.read_line(&mut self.buf).map_err(|source| TraceError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
+        let n = self
+            .input
+            .read_line(&mut self.buf)
+            .map_err(|source| TraceError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
         self.line_no += 1;
         Ok(n > 0)
     }
@@ -123,7 +148,11 @@ impl TraceReader {
 
     fn parse(&self, line: &str, rec: &mut Record) -> Result<(), TraceError> {
         let mut fields = line.splitn(COLUMNS.len(), '\t');
-        let mut next = |i: usize| fields.next().ok_or_else(|| self.error(COLUMNS[i], "missing column".into()));
+        let mut next = |i: usize| {
+            fields
+                .next()
+                .ok_or_else(|| self.error(COLUMNS[i], "missing column".into()))
+        };
         let tmp = next(0)?;
         rec.tmp = tmp
             .trim()

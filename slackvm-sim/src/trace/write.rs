@@ -19,7 +19,10 @@ pub struct TraceWriter {
 
 impl std::fmt::Debug for TraceWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TraceWriter").field("path", &self.path).field("rows", &self.rows).finish()
+        f.debug_struct("TraceWriter")
+            .field("path", &self.path)
+            .field("rows", &self.rows)
+            .finish()
     }
 }
 
@@ -31,7 +34,10 @@ impl TraceWriter {
             source,
         })?;
         let out: Box<dyn Write + Send> = if path.extension().is_some_and(|e| e == "gz") {
-            Box::new(BufWriter::with_capacity(1 << 20, GzEncoder::new(file, Compression::new(9))))
+            Box::new(BufWriter::with_capacity(
+                1 << 20,
+                GzEncoder::new(file, Compression::new(9)),
+            ))
         } else {
             Box::new(BufWriter::with_capacity(1 << 20, file))
         };
@@ -51,10 +57,12 @@ impl TraceWriter {
     }
 
     fn raw(&mut self, s: &str) -> Result<(), TraceError> {
-        self.out.write_all(s.as_bytes()).map_err(|source| TraceError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        self.out
+            .write_all(s.as_bytes())
+            .map_err(|source| TraceError::Io {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     /// Rows written so far (header excluded).
