@@ -16,6 +16,8 @@
 //! - [`tracegen`]: seeded single-host monitoring trace generator.
 //! - [`cluster`]: the cluster experiment (event loop, host models,
 //!   placement policies, host-count search, dedicated baseline).
+//! - [`sweep`]: the cluster-sizing grid (parallel, sharded, merged),
+//!   its CSV outputs, statistics and figures.
 //! - [`plot`]: SVG figures.
 //! - [`rng`]: the seeded random stream (stable across crate versions).
 
@@ -26,6 +28,7 @@ pub mod pyfmt;
 pub mod replay;
 pub mod rng;
 pub mod scheduler;
+pub mod sweep;
 pub mod topology;
 pub mod trace;
 pub mod tracegen;
