@@ -76,6 +76,7 @@ pub struct Monitor {
     meminfo: PathBuf,
     last_cpu: Option<CpuTimes>,
     last_vm: BTreeMap<String, (u64, Instant)>,
+    last_tmp: Option<u64>,
 }
 
 impl Monitor {
@@ -87,12 +88,23 @@ impl Monitor {
             meminfo: proc_root.join("meminfo"),
             last_cpu: None,
             last_vm: BTreeMap::new(),
+            last_tmp: None,
         }
     }
 
     /// Seconds since the monitor started.
     pub fn elapsed_s(&self) -> u64 {
         self.started.elapsed().as_secs()
+    }
+
+    /// The `tmp` of the next step: seconds since start, strictly after the
+    /// previous step's (a replay groups rows by `tmp`, so two steps must
+    /// never share one, even with a sub-second period).
+    pub fn next_tmp(&mut self) -> u64 {
+        let now = self.elapsed_s();
+        let tmp = self.last_tmp.map_or(now, |last| now.max(last + 1));
+        self.last_tmp = Some(tmp);
+        tmp
     }
 
     fn cpu_utilisation(&mut self) -> BTreeMap<u32, f64> {
@@ -311,7 +323,7 @@ pub async fn run(
         let guard = core.clone().lock_owned().await;
         let joined = tokio::task::spawn_blocking(move || {
             let mut guard = guard;
-            let tmp = monitor.elapsed_s();
+            let tmp = monitor.next_tmp();
             let records = monitor.step(&mut guard, tmp);
             drop(guard);
             if let Err(e) = crate::trace::write_step(&mut writer, &records) {
