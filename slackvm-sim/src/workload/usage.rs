@@ -120,6 +120,35 @@ mod tests {
     }
 
     #[test]
+    fn usage_csv_by_hand() {
+        use crate::workload::events::VmSpec;
+        let vm = |id: &str| VmSpec {
+            id: id.into(),
+            vcpus: 1,
+            mem_mb: 1,
+            level: 1.0,
+            profile: None,
+        };
+        let list = EventList::from_spans(vec![vm("a"), vm("b")], &[(0, None), (720, None)]);
+        let usage = [
+            VmUsage {
+                first_slice: 0,
+                cpu_pct: vec![1.0, 2.5],
+            },
+            VmUsage {
+                first_slice: 2,
+                cpu_pct: vec![99.9999],
+            },
+        ];
+        let mut out = Vec::new();
+        write_usage_csv(&list, &usage, 360, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "vm_id,slice,time_s,cpu_pct\na,0,0,1.000\na,1,360,2.500\nb,2,720,100.000\n"
+        );
+    }
+
+    #[test]
     fn periodic_repeats_daily_and_values_are_bounded() {
         let p = AZURE2017_PROFILES[2];
         let u = draw_usage(&p, true, 3, 3 + 48, 24, &mut Rng::new(5));
