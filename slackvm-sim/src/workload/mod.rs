@@ -22,12 +22,18 @@ pub mod readers;
 pub mod usage;
 
 pub use catalogue::{Catalogue, CatalogueError, BUILTIN_CATALOGUES};
-pub use csv::{read_event_csv, write_event_csv, EventCsvError, EventCsvReader, EventRow};
+pub use csv::{
+    read_event_csv, read_event_list, write_event_csv, write_event_csv_file, EventCsvError,
+    EventCsvReader, EventRow, EVENT_CSV_HEADER,
+};
 pub use events::{Event, EventKind, EventList, VmSpec};
 pub use generator::{
     generate, generate_with_usage, GeneratorConfig, GeneratorConfigBuilder, GeneratorError,
 };
 pub use levels::{assign_levels, LevelError, LEVELS};
 pub use profile::{Profile, ProfileVariant, AZURE2017_PROFILES};
-pub use readers::TraceError;
+pub use readers::{
+    parse_azure_vmtable, parse_huawei, read_azure_packing, read_azure_vmtable, read_huawei,
+    HostShape, TraceError, VmtableVersion,
+};
 pub use usage::{write_usage_csv, VmUsage};
