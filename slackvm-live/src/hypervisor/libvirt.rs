@@ -71,6 +71,22 @@ impl LibvirtBackend {
         })
     }
 
+    /// A backend over an open connection (shared: `Connect` is reference
+    /// counted), e.g. to read back what the daemon did.
+    pub fn from_connect(conn: Connect, template: DomainTemplate) -> Self {
+        let test_driver = conn.uri().map(|u| u.starts_with("test:")).unwrap_or(false);
+        LibvirtBackend {
+            conn,
+            template,
+            test_driver,
+        }
+    }
+
+    /// The connection (a new reference to it).
+    pub fn connection(&self) -> Connect {
+        self.conn.clone()
+    }
+
     fn domain(&self, name: &str) -> Result<Domain, HypervisorError> {
         self.conn
             .lookup_domain_by_name(name)
