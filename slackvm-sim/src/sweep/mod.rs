@@ -106,6 +106,14 @@ pub enum SweepError {
         /// Row key.
         key: String,
     },
+    /// The polars analysis failed (feature `analysis`).
+    #[error("analysis of {path}: {message}")]
+    Analysis {
+        /// Input or output concerned.
+        path: PathBuf,
+        /// Cause.
+        message: String,
+    },
     /// A figure could not be drawn.
     #[error("figure {path}: {message}")]
     Plot {

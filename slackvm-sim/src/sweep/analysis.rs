@@ -1,0 +1,420 @@
+//! Analysis with polars (feature `analysis`, off by default: polars takes
+//! minutes to build). [`report`] scans any number of `sizing.csv` files
+//! lazily and writes the same `summary.csv` as the plain-Rust path (means
+//! and standard deviations from polars; intervals from [`super::stats`]),
+//! plus pivots per policy and per model. [`trace_stats_csv`] summarises a
+//! monitoring trace (plain TSV, formats.md) per CPU vNode.
+
+use super::stats::{t95, Stats};
+use super::summary::{summary_csv, SummaryRow};
+use super::SweepError;
+use crate::cluster::{EventOrder, ModelKind, PolicyKind};
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn perr(path: &Path) -> impl Fn(PolarsError) -> SweepError + '_ {
+    move |e| SweepError::Analysis {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<f64>> {
+    let s = df
+        .column(name)?
+        .as_materialized_series()
+        .cast(&DataType::Float64)?;
+    Ok(s.f64()?.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+}
+
+fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
+    let s = df
+        .column(name)?
+        .as_materialized_series()
+        .cast(&DataType::String)?;
+    Ok(s.str()?
+        .into_iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect())
+}
+
+fn scan(inputs: &[PathBuf]) -> Result<LazyFrame, SweepError> {
+    let mut frames = Vec::new();
+    for i in inputs {
+        let path = if i.is_dir() {
+            i.join("sizing.csv")
+        } else {
+            i.clone()
+        };
+        let text = path.to_string_lossy().to_string();
+        let lf = LazyCsvReader::new(PlRefPath::from(text.as_str()))
+            .with_has_header(true)
+            .finish()
+            .map_err(perr(&path))?;
+        frames.push(lf);
+    }
+    let first = inputs.first().cloned().unwrap_or_default();
+    concat(frames, UnionArgs::default()).map_err(perr(&first))
+}
+
+const KEYS: [&str; 9] = [
+    "catalogue",
+    "oc1",
+    "oc2",
+    "oc3",
+    "vms",
+    "policy",
+    "model",
+    "mem_cap",
+    "event_order",
+];
+
+fn stats(n: usize, mean: f64, sd: f64) -> Stats {
+    let half = t95(n.saturating_sub(1)) * sd / (n as f64).sqrt();
+    Stats {
+        n,
+        mean,
+        sd,
+        ci: (mean - half, mean + half),
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), SweepError> {
+    std::fs::write(path, text).map_err(|e| SweepError::io(path, e))
+}
+
+/// Summary rows of the scanned inputs, in canonical order.
+pub fn summary_rows(inputs: &[PathBuf]) -> Result<Vec<SummaryRow>, SweepError> {
+    let first = inputs.first().cloned().unwrap_or_default();
+    let e = perr(&first);
+    let keys: Vec<Expr> = KEYS
+        .iter()
+        .map(|k| col(*k).cast(DataType::String))
+        .collect();
+    let mut aggs = vec![len().alias("seeds")];
+    for c in ["hosts_slackvm", "hosts_dedicated", "gain_pct"] {
+        aggs.push(
+            col(c)
+                .cast(DataType::Float64)
+                .mean()
+                .alias(format!("{c}_mean")),
+        );
+        aggs.push(
+            col(c)
+                .cast(DataType::Float64)
+                .std(1)
+                .alias(format!("{c}_sd")),
+        );
+    }
+    for c in [
+        "lower_bound",
+        "unallocated_cpu_pct",
+        "unallocated_mem_pct",
+        "dedicated_unallocated_cpu_pct",
+        "dedicated_unallocated_mem_pct",
+    ] {
+        aggs.push(
+            col(c)
+                .cast(DataType::Float64)
+                .mean()
+                .alias(format!("{c}_mean")),
+        );
+    }
+    let df = scan(inputs)?
+        .group_by(keys)
+        .agg(aggs)
+        .collect()
+        .map_err(&e)?;
+    let k: Vec<Vec<String>> = KEYS
+        .iter()
+        .map(|c| strs(&df, c))
+        .collect::<PolarsResult<_>>()
+        .map_err(&e)?;
+    let num = |c: &str| f64s(&df, c).map_err(&e);
+    let seeds = num("seeds")?;
+    let (sm, ss) = (num("hosts_slackvm_mean")?, num("hosts_slackvm_sd")?);
+    let (dm, ds) = (num("hosts_dedicated_mean")?, num("hosts_dedicated_sd")?);
+    let (gm, gs) = (num("gain_pct_mean")?, num("gain_pct_sd")?);
+    let lb = num("lower_bound_mean")?;
+    let un: Vec<Vec<f64>> = [
+        "unallocated_cpu_pct_mean",
+        "unallocated_mem_pct_mean",
+        "dedicated_unallocated_cpu_pct_mean",
+        "dedicated_unallocated_mem_pct_mean",
+    ]
+    .iter()
+    .map(|c| num(c))
+    .collect::<Result<_, _>>()?;
+    let bad = |message: String| SweepError::Analysis {
+        path: first.clone(),
+        message,
+    };
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let u = |j: usize| {
+            k[j][i]
+                .parse::<u32>()
+                .map_err(|_| bad(format!("column `{}`: `{}`", KEYS[j], k[j][i])))
+        };
+        let n = seeds[i] as usize;
+        out.push(SummaryRow {
+            catalogue: k[0][i].clone(),
+            shares: [u(1)?, u(2)?, u(3)?],
+            vms: u(4)? as usize,
+            policy: PolicyKind::parse(&k[5][i]).map_err(|e| bad(e.to_string()))?,
+            model: ModelKind::parse(&k[6][i]).map_err(|e| bad(e.to_string()))?,
+            mem_cap: k[7][i] == "true",
+            order: EventOrder::parse(&k[8][i]).map_err(|e| bad(e.to_string()))?,
+            slackvm: stats(n, sm[i], ss[i]),
+            dedicated: stats(n, dm[i], ds[i]),
+            gain: stats(n, gm[i], gs[i]),
+            lower_bound: lb[i],
+            unallocated: [un[0][i], un[1][i], un[2][i], un[3][i]],
+        });
+    }
+    out.sort_by(|a, b| {
+        let key = |r: &SummaryRow| {
+            (
+                super::rows::catalogue_rank(&r.catalogue).0,
+                r.catalogue.clone(),
+                r.mem_cap,
+                r.order,
+                super::grid::DISTRIBUTIONS
+                    .iter()
+                    .position(|d| *d == r.shares)
+                    .unwrap_or(usize::MAX),
+                r.shares,
+                r.vms,
+                r.policy,
+                r.model,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    Ok(out)
+}
+
+fn pivot(inputs: &[PathBuf], by: &str) -> Result<String, SweepError> {
+    let first = inputs.first().cloned().unwrap_or_default();
+    let e = perr(&first);
+    let df = scan(inputs)?
+        .group_by([
+            col("catalogue").cast(DataType::String),
+            col(by).cast(DataType::String),
+        ])
+        .agg([
+            len().alias("rows"),
+            col("gain_pct")
+                .cast(DataType::Float64)
+                .mean()
+                .alias("gain_pct_mean"),
+            col("hosts_slackvm")
+                .cast(DataType::Float64)
+                .mean()
+                .alias("hosts_slackvm_mean"),
+            col("hosts_dedicated")
+                .cast(DataType::Float64)
+                .mean()
+                .alias("hosts_dedicated_mean"),
+            col("lower_bound")
+                .cast(DataType::Float64)
+                .mean()
+                .alias("lower_bound_mean"),
+        ])
+        .sort(["catalogue", by], SortMultipleOptions::default())
+        .collect()
+        .map_err(&e)?;
+    let cat = strs(&df, "catalogue").map_err(&e)?;
+    let key = strs(&df, by).map_err(&e)?;
+    let cols: Vec<Vec<f64>> = [
+        "rows",
+        "gain_pct_mean",
+        "hosts_slackvm_mean",
+        "hosts_dedicated_mean",
+        "lower_bound_mean",
+    ]
+    .iter()
+    .map(|c| f64s(&df, c).map_err(&e))
+    .collect::<Result<_, _>>()?;
+    let mut text = format!("catalogue,{by},rows,gain_pct_mean,hosts_slackvm_mean,hosts_dedicated_mean,lower_bound_mean\n");
+    for i in 0..df.height() {
+        text.push_str(&format!(
+            "{},{},{},{:.4},{:.4},{:.4},{:.4}\n",
+            cat[i], key[i], cols[0][i] as u64, cols[1][i], cols[2][i], cols[3][i], cols[4][i]
+        ));
+    }
+    Ok(text)
+}
+
+/// `sweep report`: writes `summary.csv`, `by_policy.csv`, `by_model.csv` into `out`.
+pub fn report(inputs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>, SweepError> {
+    std::fs::create_dir_all(out).map_err(|e| SweepError::io(out, e))?;
+    let summary = out.join("summary.csv");
+    write(&summary, &summary_csv(&summary_rows(inputs)?))?;
+    let by_policy = out.join("by_policy.csv");
+    write(&by_policy, &pivot(inputs, "policy")?)?;
+    let by_model = out.join("by_model.csv");
+    write(&by_model, &pivot(inputs, "model")?)?;
+    Ok(vec![summary, by_policy, by_model])
+}
+
+/// `sweep trace-stats`: per CPU vNode (`subset` records of `res` cpu), the
+/// CPUs held (`config`) and busy (`val`): min, mean, p95 (nearest rank),
+/// max over the steps where it is reported, and the share of those steps
+/// where the vCPUs of its VMs (sum of the vm records' `config` at that step)
+/// exceed its CPUs held times its level (oversubscribed beyond its ratio).
+/// Plain (not gzipped) TSV.
+pub fn trace_stats_csv(trace: &Path) -> Result<String, SweepError> {
+    let e = perr(trace);
+    let text = trace.to_string_lossy().to_string();
+    let num = |c: &str| col(c).cast(DataType::Float64);
+    let per_step = {
+        let lf = LazyCsvReader::new(PlRefPath::from(text.as_str()))
+            .with_has_header(true)
+            .with_separator(b'\t')
+            .with_null_values(Some(NullValues::AllColumnsSingle("None".into())))
+            .with_infer_schema_length(Some(10_000))
+            .finish()
+            .map_err(&e)?;
+        let cpu = col("res").cast(DataType::String).eq(lit("cpu"));
+        let v = lf
+            .clone()
+            .filter(
+                col("rec")
+                    .cast(DataType::String)
+                    .eq(lit("subset"))
+                    .and(cpu.clone()),
+            )
+            .select([
+                col("tmp").cast(DataType::Int64),
+                col("subset").cast(DataType::String),
+                num("config").alias("held"),
+                num("val").alias("busy"),
+                num("sb_oc").alias("level"),
+            ]);
+        let a = lf
+            .filter(col("rec").cast(DataType::String).eq(lit("vm")).and(cpu))
+            .group_by([
+                col("tmp").cast(DataType::Int64),
+                col("subset").cast(DataType::String),
+            ])
+            .agg([num("config").sum().alias("alloc")]);
+        v.join(
+            a,
+            [col("tmp"), col("subset")],
+            [col("tmp"), col("subset")],
+            JoinArgs::new(JoinType::Left),
+        )
+    };
+    let q = |c: &str| col(c).quantile(lit(0.95), QuantileMethod::Nearest);
+    let df = per_step
+        .group_by([col("subset")])
+        .agg([
+            len().alias("steps"),
+            col("held").min().alias("held_min"),
+            col("held").mean().alias("held_mean"),
+            q("held").alias("held_p95"),
+            col("held").max().alias("held_max"),
+            col("busy").min().alias("busy_min"),
+            col("busy").mean().alias("busy_mean"),
+            q("busy").alias("busy_p95"),
+            col("busy").max().alias("busy_max"),
+            col("alloc")
+                .fill_null(lit(0.0))
+                .gt(col("held") * col("level"))
+                .cast(DataType::Float64)
+                .mean()
+                .alias("beyond_ratio_share"),
+        ])
+        .sort(["subset"], SortMultipleOptions::default())
+        .collect()
+        .map_err(&e)?;
+    let names = strs(&df, "subset").map_err(&e)?;
+    let cols = [
+        "steps",
+        "held_min",
+        "held_mean",
+        "held_p95",
+        "held_max",
+        "busy_min",
+        "busy_mean",
+        "busy_p95",
+        "busy_max",
+        "beyond_ratio_share",
+    ];
+    let vals: Vec<Vec<f64>> = cols
+        .iter()
+        .map(|c| f64s(&df, c).map_err(&e))
+        .collect::<Result<_, _>>()?;
+    let mut out = format!("vnode,{}\n", cols.join(","));
+    for i in 0..df.height() {
+        out.push_str(&names[i]);
+        for (j, v) in vals.iter().enumerate() {
+            if j == 0 {
+                out.push_str(&format!(",{}", v[i] as u64));
+            } else {
+                out.push_str(&format!(",{:.4}", v[i]));
+            }
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::grid::GridSpec;
+    use crate::sweep::{run_grid, write_outputs};
+
+    #[test]
+    fn report_matches_the_plain_rust_summary_row_for_row() {
+        let mut spec = GridSpec::paper(3);
+        spec.catalogues = vec!["ovhcloud2023".into()];
+        spec.vms = vec![100];
+        spec.distributions = vec![[0, 50, 50], [50, 0, 50], [100, 0, 0]];
+        let rows = run_grid(&spec, None, Some(1), &|| {}).unwrap();
+        let dir = std::env::temp_dir().join(format!("slackvm-report-{}", std::process::id()));
+        let files = write_outputs(&dir, &rows).unwrap();
+        let ours = std::fs::read_to_string(&files.summary).unwrap();
+        let polars_rows = summary_rows(&[dir.clone()]).unwrap();
+        let theirs = summary_csv(&polars_rows);
+        let (a, b): (Vec<&str>, Vec<&str>) = (ours.lines().collect(), theirs.lines().collect());
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            for (u, v) in x.split(',').zip(y.split(',')) {
+                match (u.parse::<f64>(), v.parse::<f64>()) {
+                    (Ok(p), Ok(q)) => assert!((p - q).abs() <= 2e-4, "{x}\n{y}"),
+                    _ => assert_eq!(u, v, "{x}\n{y}"),
+                }
+            }
+        }
+        let written = report(&[dir.clone()], &dir.join("report")).unwrap();
+        assert_eq!(written.len(), 3);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn trace_stats_per_vnode() {
+        let dir = std::env::temp_dir().join(format!("slackvm-tstats-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("t.tsv");
+        let h = "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\tsb_dsc\n";
+        let body = "0\tglobal\tcpu\t0.1\t32\tNone\tNone\tNone\tNone\tNone\tNone\n\
+0\tsubset\tcpu\t1.5\t2\tsubset-2.0\tNone\tNone\t2.0\t0\t{}\n\
+0\tvm\tcpu\t0.5\t4\tsubset-2.0\tu1\tvm1\t2.0\tNone\tNone\n\
+15\tsubset\tcpu\t3.0\t2\tsubset-2.0\tNone\tNone\t2.0\t0\t{}\n\
+15\tvm\tcpu\t0.5\t4\tsubset-2.0\tu1\tvm1\t2.0\tNone\tNone\n\
+15\tvm\tcpu\t0.5\t2\tsubset-2.0\tu2\tvm2\t2.0\tNone\tNone\n";
+        std::fs::write(&p, format!("{h}{body}")).unwrap();
+        let out = trace_stats_csv(&p).unwrap();
+        let line = out.lines().nth(1).unwrap();
+        // Held 2 and 2; busy 1.5 and 3; alloc 4 (= 2*2, not beyond) then 6 (beyond): 0.5.
+        assert!(
+            line.starts_with("subset-2.0,2,2.0000,2.0000,2.0000,2.0000,1.5000,2.2500,"),
+            "{out}"
+        );
+        assert!(line.ends_with(",0.5000"), "{out}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
