@@ -15,6 +15,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 type Figure = (String, String);
+/// A line of the hosts figure: label, colour, value of a cell.
+type Line = (&'static str, RGBColor, fn(&SummaryRow) -> f64);
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
@@ -232,7 +234,7 @@ fn hosts(cells: &[&SummaryRow], title: &str) -> Result<String, String> {
         let xs: Vec<f64> = cells.iter().filter(|c| c.vms == v).map(|c| f(c)).collect();
         xs.iter().sum::<f64>() / xs.len().max(1) as f64
     };
-    let lines: [(&str, RGBColor, fn(&SummaryRow) -> f64); 3] = [
+    let lines: [Line; 3] = [
         ("SlackVM", RGBColor(31, 119, 180), |c| c.slackvm.mean),
         ("dedicated", RGBColor(214, 39, 40), |c| c.dedicated.mean),
         ("lower bound", RGBColor(120, 120, 120), |c| c.lower_bound),
