@@ -347,7 +347,7 @@ async fn two_hundred_concurrent_deploys_never_double_book() {
 
     // Concurrent removals of everything (and deploys racing them) keep the invariants.
     let mut set = tokio::task::JoinSet::new();
-    for name in accepted.iter().cloned() {
+    for name in accepted.clone() {
         let addr = d.addr.clone();
         set.spawn(async move { get(&addr, &format!("/remove?name={name}")).await });
     }
