@@ -14,6 +14,8 @@
 //!   number formatting in [`pyfmt`].
 //! - [`replay`]: trace in, host, trace out (+ summary).
 //! - [`tracegen`]: seeded single-host monitoring trace generator.
+//! - [`workload`]: VM catalogues, usage profiles, the seeded cluster
+//!   workload generator, the event-list CSV and public trace readers.
 //! - [`cluster`]: the cluster experiment (event loop, host models,
 //!   placement policies, host-count search, dedicated baseline).
 //! - [`sweep`]: the cluster-sizing grid (parallel, sharded, merged),
@@ -35,5 +37,7 @@ pub mod tracegen;
 pub mod workload;
 
 pub use host::{Host, HostOptions, Quirks};
-pub use scheduler::{DeployError, LocalScheduler, Placement, RemoveError, Removal, VmInfo, VmRequest};
+pub use scheduler::{
+    DeployError, LocalScheduler, Placement, Removal, RemoveError, VmInfo, VmRequest,
+};
 pub use topology::Topology;
