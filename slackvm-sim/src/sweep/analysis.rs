@@ -24,7 +24,8 @@ fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<f64>> {
         .column(name)?
         .as_materialized_series()
         .cast(&DataType::Float64)?;
-    Ok(s.f64()?.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+    let ca = s.f64()?;
+    Ok((0..ca.len()).map(|i| ca.get(i).unwrap_or(0.0)).collect())
 }
 
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
@@ -32,9 +33,9 @@ fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
         .column(name)?
         .as_materialized_series()
         .cast(&DataType::String)?;
-    Ok(s.str()?
-        .into_iter()
-        .map(|v| v.unwrap_or("").to_string())
+    let ca = s.str()?;
+    Ok((0..ca.len())
+        .map(|i| ca.get(i).unwrap_or("").to_string())
         .collect())
 }
 
