@@ -5,7 +5,7 @@
 //! prints our OVHcloud 500-VM table beside the paper's. Thin: parses flags
 //! and calls `slackvm_sim::sweep`.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use slackvm_sim::cluster::{EventOrder, ModelKind, PolicyKind};
@@ -218,7 +218,7 @@ fn report(inputs: &[PathBuf], out: &Path) -> Result<()> {
 
 #[cfg(not(feature = "analysis"))]
 fn report(_inputs: &[PathBuf], _out: &Path) -> Result<()> {
-    bail!("`sweep report` needs the `analysis` feature: cargo run --release --features analysis --bin sweep -- report DIR")
+    anyhow::bail!("`sweep report` needs the `analysis` feature: cargo run --release --features analysis --bin sweep -- report DIR")
 }
 
 #[cfg(feature = "analysis")]
@@ -233,7 +233,7 @@ fn trace_stats(trace: &Path, out: Option<&Path>) -> Result<()> {
 
 #[cfg(not(feature = "analysis"))]
 fn trace_stats(_trace: &Path, _out: Option<&Path>) -> Result<()> {
-    bail!("`sweep trace-stats` needs the `analysis` feature: cargo run --release --features analysis --bin sweep -- trace-stats TRACE")
+    anyhow::bail!("`sweep trace-stats` needs the `analysis` feature: cargo run --release --features analysis --bin sweep -- trace-stats TRACE")
 }
 
 fn main() -> Result<()> {

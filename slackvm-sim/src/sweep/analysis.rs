@@ -378,7 +378,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("slackvm-report-{}", std::process::id()));
         let files = write_outputs(&dir, &rows).unwrap();
         let ours = std::fs::read_to_string(&files.summary).unwrap();
-        let polars_rows = summary_rows(&[dir.clone()]).unwrap();
+        let polars_rows = summary_rows(std::slice::from_ref(&dir)).unwrap();
         let theirs = summary_csv(&polars_rows);
         let (a, b): (Vec<&str>, Vec<&str>) = (ours.lines().collect(), theirs.lines().collect());
         assert_eq!(a.len(), b.len());
@@ -390,7 +390,7 @@ mod tests {
                 }
             }
         }
-        let written = report(&[dir.clone()], &dir.join("report")).unwrap();
+        let written = report(std::slice::from_ref(&dir), &dir.join("report")).unwrap();
         assert_eq!(written.len(), 3);
         std::fs::remove_dir_all(&dir).ok();
     }
