@@ -1,0 +1,7 @@
+//! `sweep` bench (being written this session).
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn bench(_c: &mut Criterion) {}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
