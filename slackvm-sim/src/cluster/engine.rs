@@ -10,6 +10,7 @@
 //! integral of CPUs and MB in use over `[0, horizon)` (for the share of
 //! unallocated capacity).
 
+use super::index::HostIndex;
 use super::model::{HostModel, Usage};
 use super::policy::Policy;
 use super::schedule::Schedule;
@@ -39,6 +40,9 @@ pub enum Hosts {
 pub struct EngineOptions {
     /// Refusal rule.
     pub on_refusal: OnRefusal,
+    /// Decide by scanning every host even when the policy has an index
+    /// (the straightforward oracle; same choices, slower).
+    pub scan: bool,
 }
 
 /// One refused arrival.
@@ -105,6 +109,7 @@ pub fn run<M: HostModel, P: Policy>(
         Hosts::Fixed(n) => vec![model.empty_host(); n],
         Hosts::OnDemand => Vec::with_capacity(64),
     };
+    let mut index = (policy.uses_index() && !opts.scan).then(|| HostIndex::new(model, &cluster));
     let cap = model.capacity();
     let mut on: Vec<u32> = vec![UNPLACED; schedule.vms.len()];
     let mut out = RunOutcome {
@@ -136,11 +141,17 @@ pub fn run<M: HostModel, P: Policy>(
         integrate(step.time_s, cpus, mem, &mut out);
         let vm = step.vm as usize;
         if step.arrival {
-            let mut chosen = policy.choose(model, &cluster, vm);
+            let mut chosen = match &index {
+                Some(ix) => policy.choose_indexed(model, &cluster, ix, vm),
+                None => policy.choose(model, &cluster, vm),
+            };
             if chosen.is_none() && hosts == Hosts::OnDemand {
                 let fresh = model.empty_host();
                 if model.probe(&fresh, vm).is_some() {
                     cluster.push(fresh);
+                    if let Some(ix) = index.as_mut() {
+                        ix.push(model, &cluster);
+                    }
                     chosen = Some(cluster.len() - 1);
                 }
             }
@@ -151,6 +162,9 @@ pub fn run<M: HostModel, P: Policy>(
             match placed {
                 Some((h, before)) => {
                     let after = model.usage(&cluster[h]);
+                    if let Some(ix) = index.as_mut() {
+                        ix.update(model, h, &cluster[h]);
+                    }
                     debug_assert!(
                         after.cpus <= cap.cpus && after.mem_mb <= cap.mem_mb,
                         "host {h} over capacity"
@@ -184,6 +198,9 @@ pub fn run<M: HostModel, P: Policy>(
                 let before: Usage = model.usage(host);
                 model.remove(host, vm);
                 let after = model.usage(host);
+                if let Some(ix) = index.as_mut() {
+                    ix.update(model, h as usize, host);
+                }
                 if after.cpus > cap.cpus || after.mem_mb > cap.mem_mb {
                     out.over_capacity_after_departure += 1;
                 }
@@ -270,6 +287,7 @@ mod tests {
             Hosts::Fixed(1),
             EngineOptions {
                 on_refusal: OnRefusal::Count,
+                ..EngineOptions::default()
             },
         );
         assert_eq!((r.refused, r.placed), (1, 2));

@@ -9,6 +9,8 @@
 //!   code) or `vnode` (the real local scheduler on a topology).
 //! - [`policy`]: which host a VM goes to (`paper`, `progress`, `first-fit`,
 //!   `best-fit`, `worst-fit`).
+//! - [`index`]: bounds over hosts so first/best/worst fit skip hosts that
+//!   cannot fit (same choices as the scans).
 //! - [`engine`]: the discrete-event loop on N hosts (or hosts opened on
 //!   demand).
 //! - [`search`]: the smallest N with no refusal.
@@ -19,6 +21,7 @@
 
 pub mod bound;
 pub mod engine;
+pub mod index;
 pub mod model;
 pub mod policy;
 pub mod schedule;
@@ -26,11 +29,14 @@ pub mod search;
 pub mod sizing;
 
 #[cfg(test)]
+mod index_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 pub(crate) mod testkit;
 
 pub use engine::{run, Capacity, EngineOptions, Hosts, OnRefusal, RunOutcome};
+pub use index::HostIndex;
 pub use model::{CountingModel, HostModel, ModelKind, ModelOptions, VnodeModel};
 pub use policy::{Policy, PolicyKind};
 pub use schedule::{EventOrder, Schedule};

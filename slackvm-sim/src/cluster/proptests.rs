@@ -75,6 +75,7 @@ fn check_capacity<M: HostModel>(
 fn check_search<M: HostModel>(s: &Schedule, m: &M, p: PolicyKind) -> Result<(), TestCaseError> {
     let opts = EngineOptions {
         on_refusal: OnRefusal::Stop,
+        ..EngineOptions::default()
     };
     let r = min_hosts(s, m, p, 2).unwrap();
     prop_assert!(run_kind(s, m, p, Hosts::Fixed(r.hosts), opts).fits());

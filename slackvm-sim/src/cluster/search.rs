@@ -81,6 +81,7 @@ pub fn min_hosts<M: HostModel>(
     check_sizes(schedule, model)?;
     let opts = EngineOptions {
         on_refusal: OnRefusal::Stop,
+        ..EngineOptions::default()
     };
     let lb = lower_bound(schedule, model.capacity());
     let arrivals = schedule.arrivals();

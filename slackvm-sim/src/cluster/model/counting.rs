@@ -8,7 +8,7 @@
 //! CPUs in use with it stay within the host's CPUs and memory within its MB.
 //! The memory cap is applied by [`super::super::Schedule`].
 
-use super::{progress_formula, HostModel, ModelOptions, Usage};
+use super::{progress_formula, Demand, HostModel, ModelOptions, Room, Usage};
 use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
 
 /// State of a counting host.
@@ -37,17 +37,37 @@ pub struct CountingModel<'a> {
     vms: &'a [ClusterVm],
     levels: &'a [f64],
     opts: ModelOptions,
+    /// Per level index, what one vCPU counts at least: `1 / max(level, 1)`
+    /// (a group counts at least its vCPUs / its smallest level, premium
+    /// at least its vCPUs).
+    min_cpu_per_vcpu: [f64; MAX_LEVELS],
 }
 
 impl<'a> CountingModel<'a> {
     /// A model for these VMs and levels (from one [`crate::cluster::Schedule`]).
     pub fn new(vms: &'a [ClusterVm], levels: &'a [f64], opts: ModelOptions) -> Self {
         debug_assert!(levels.len() <= MAX_LEVELS);
-        CountingModel { vms, levels, opts }
+        let mut min_cpu_per_vcpu = [0.0; MAX_LEVELS];
+        for (m, &level) in min_cpu_per_vcpu.iter_mut().zip(levels) {
+            *m = 1.0 / level.max(1.0);
+        }
+        CountingModel {
+            vms,
+            levels,
+            opts,
+            min_cpu_per_vcpu,
+        }
     }
 
     /// CPUs in use for per-level summed vCPUs `a` and VM counts `n`.
     pub fn cpus_in_use(&self, a: &[u64; MAX_LEVELS], n: &[u32; MAX_LEVELS]) -> u64 {
+        let p = self.parts(a, n);
+        p.premium + p.separate.min(p.shared)
+    }
+
+    /// The three terms of the count: premium groups, oversubscribed levels
+    /// counted separately, and all oversubscribed levels as one group.
+    fn parts(&self, a: &[u64; MAX_LEVELS], n: &[u32; MAX_LEVELS]) -> Parts {
         let crit = self.opts.critical_size;
         let group = |sum_a: u64, count: u32, min_level: f64| -> u64 {
             if count < crit {
@@ -76,8 +96,20 @@ impl<'a> CountingModel<'a> {
         } else {
             group(sum_a, count, min_level)
         };
-        premium + separate.min(shared)
+        Parts {
+            premium,
+            separate,
+            shared,
+        }
     }
+}
+
+/// Terms of [`CountingModel::cpus_in_use`].
+#[derive(Debug, Clone, Copy)]
+struct Parts {
+    premium: u64,
+    separate: u64,
+    shared: u64,
 }
 
 impl HostModel for CountingModel<'_> {
@@ -144,6 +176,38 @@ impl HostModel for CountingModel<'_> {
             mem_mb: host.mem_mb + v.mem_mb,
         };
         progress_formula(self.capacity(), self.usage(host), after)
+    }
+    fn room(&self, host: &CountingHost) -> Room {
+        let lower: f64 = host
+            .a
+            .iter()
+            .zip(&self.min_cpu_per_vcpu)
+            .map(|(&a, &w)| a as f64 * w)
+            .sum();
+        // A VM adds at most its vCPUs to the premium or the separate
+        // term, but can end the sharing discount (a new smallest level
+        // raises the shared term): the count can grow by that discount too.
+        let p = self.parts(&host.a, &host.n);
+        Room {
+            cpus: self.opts.cpus as f64 - lower,
+            mem_mb: self.opts.mem_mb.saturating_sub(host.mem_mb),
+            extra_cpu_growth: p.separate.saturating_sub(p.shared),
+        }
+    }
+    fn demand(&self, vm: usize) -> Demand {
+        let v = &self.vms[vm];
+        Demand {
+            cpus: f64::from(v.vcpus) * self.min_cpu_per_vcpu[usize::from(v.level_idx)],
+            mem_mb: v.mem_mb,
+            // Adding vCPUs to a group never raises its count by more than
+            // them (levels >= 1; below level 1 the quotient can), plus the
+            // host's [`Room::extra_cpu_growth`].
+            max_cpu_growth: if v.level >= 1.0 {
+                u64::from(v.vcpus)
+            } else {
+                (f64::from(v.vcpus) / v.level).ceil() as u64 + 1
+            },
+        }
     }
 }
 

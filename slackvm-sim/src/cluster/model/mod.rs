@@ -21,6 +21,44 @@ pub struct Usage {
     pub mem_mb: u64,
 }
 
+/// What a host could still take, as upper bounds, for the host index
+/// ([`crate::cluster::index`]). The CPU figure is real: capacity minus the
+/// sum over levels of vCPUs / level, a lower bound of the CPUs any level
+/// rule can count.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Room {
+    /// CPUs (real, may be negative on an over-capacity host).
+    pub cpus: f64,
+    /// MB.
+    pub mem_mb: u64,
+    /// CPUs in use can grow by up to this much more than a VM's
+    /// [`Demand::max_cpu_growth`] on this host.
+    pub extra_cpu_growth: u64,
+}
+
+/// What a VM needs of a host's [`Room`] to have a chance to fit, and how
+/// much it can add to the host's usage.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Demand {
+    /// vCPUs / level (real).
+    pub cpus: f64,
+    /// MB (also the most the host's MB in use can grow).
+    pub mem_mb: u64,
+    /// The most the host's CPUs in use can grow.
+    pub max_cpu_growth: u64,
+}
+
+/// Rounding slack of [`Room`] comparisons (the bounds are summed in f64).
+pub const ROOM_EPS: f64 = 1e-6;
+
+impl Demand {
+    /// False when a host with this room certainly cannot take the VM.
+    #[inline]
+    pub fn may_fit(&self, room_cpus: f64, room_mem_mb: u64) -> bool {
+        room_cpus >= self.cpus - ROOM_EPS && room_mem_mb >= self.mem_mb
+    }
+}
+
 /// One host model over one [`super::Schedule`] (VMs are named by index).
 pub trait HostModel: Sync {
     /// State of one host.
@@ -43,6 +81,14 @@ pub trait HostModel: Sync {
     /// Progress toward the ideal memory-per-core ratio if VM `vm` were
     /// added (local-scheduler.md, "Progress").
     fn progress(&self, host: &Self::Host, vm: usize) -> f64;
+    /// Upper bounds of what the host could still take (see [`Room`]).
+    /// Contract, checked by proptest: when `probe(host, vm)` fits,
+    /// `demand(vm).may_fit(room.cpus, room.mem_mb)` holds and the usage
+    /// after is at most the usage now plus `max_cpu_growth +
+    /// room.extra_cpu_growth` CPUs and `mem_mb` MB.
+    fn room(&self, host: &Self::Host) -> Room;
+    /// What VM `vm` needs of a [`Room`] (see [`Demand`]).
+    fn demand(&self, vm: usize) -> Demand;
 }
 
 /// The host models by name.

@@ -5,7 +5,7 @@
 //! same capacity rules the host applies (CPUs missing to its vNode, then
 //! memory), and checked against the real deployment in debug builds.
 
-use super::{HostModel, Usage};
+use super::{Demand, HostModel, Room, Usage};
 use crate::cluster::schedule::ClusterVm;
 use crate::host::{missing_for, Host, HostOptions};
 use crate::scheduler::{LocalScheduler, VmRequest};
@@ -96,6 +96,31 @@ impl HostModel for VnodeModel {
     fn progress(&self, host: &Host, vm: usize) -> f64 {
         let r = &self.requests[vm];
         host.progress(r.vcpus, r.mem_mb, r.level)
+    }
+    fn room(&self, host: &Host) -> Room {
+        // A vNode of level l holding A vCPUs needs at least A / l CPUs:
+        // what it holds beyond that, plus the free CPUs, bounds the room.
+        let spare: f64 = host
+            .vnodes()
+            .iter()
+            .map(|v| (v.cap() as f64 - v.alloc_vcpus() as f64 / v.level()).max(0.0))
+            .sum();
+        let mem = host.mem();
+        Room {
+            cpus: host.free_cpus() as f64 + spare,
+            mem_mb: mem.allowed_mb().saturating_sub(mem.alloc_mb()),
+            extra_cpu_growth: 0,
+        }
+    }
+    fn demand(&self, vm: usize) -> Demand {
+        let r = &self.requests[vm];
+        Demand {
+            cpus: f64::from(r.vcpus) / r.level,
+            mem_mb: r.mem_mb,
+            // A vNode grows by at most the request (capacity.rs,
+            // `missing_for`); below level 1 by up to vcpus / level.
+            max_cpu_growth: (f64::from(r.vcpus) / r.level.min(1.0)).ceil() as u64,
+        }
     }
 }
 

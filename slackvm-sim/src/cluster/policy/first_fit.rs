@@ -3,6 +3,7 @@
 //! never opens host N, so its host count is the minimum (one pass).
 
 use super::{first_fitting, Policy};
+use crate::cluster::index::HostIndex;
 use crate::cluster::model::HostModel;
 
 /// First fit in host order.
@@ -18,5 +19,17 @@ impl Policy for FirstFit {
     }
     fn on_demand_exact(&self) -> bool {
         true
+    }
+    fn uses_index(&self) -> bool {
+        true
+    }
+    fn choose_indexed<M: HostModel>(
+        &self,
+        model: &M,
+        hosts: &[M::Host],
+        index: &HostIndex,
+        vm: usize,
+    ) -> Option<usize> {
+        index.first_fit(model, hosts, vm)
     }
 }

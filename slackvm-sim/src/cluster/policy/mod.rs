@@ -14,6 +14,7 @@ pub mod paper;
 pub mod progress;
 pub mod worst_fit;
 
+use super::index::HostIndex;
 use super::model::{HostModel, Usage};
 use super::ClusterError;
 
@@ -21,8 +22,27 @@ use super::ClusterError;
 pub trait Policy: Sync {
     /// Name used in options and outputs.
     fn name(&self) -> &'static str;
-    /// Index of the host VM `vm` goes to, or `None` when no host fits.
+    /// Index of the host VM `vm` goes to, or `None` when no host fits: the
+    /// straightforward scan over every host (the oracle of the indexed
+    /// choice).
     fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize>;
+    /// True when [`Policy::choose_indexed`] uses a [`HostIndex`], which
+    /// the engine then maintains.
+    fn uses_index(&self) -> bool {
+        false
+    }
+    /// The same choice as [`Policy::choose`], with the help of an index
+    /// kept up to date over `hosts` (scans by default).
+    fn choose_indexed<M: HostModel>(
+        &self,
+        model: &M,
+        hosts: &[M::Host],
+        index: &HostIndex,
+        vm: usize,
+    ) -> Option<usize> {
+        let _ = index;
+        self.choose(model, hosts, vm)
+    }
     /// True when a run that opens a new host only when none fits places
     /// every VM exactly as a run on any N >= (hosts it opened) would; its
     /// host count is then the minimum, found in one pass.

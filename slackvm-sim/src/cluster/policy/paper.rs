@@ -6,6 +6,7 @@
 //! its own policy so outputs name what was reproduced.
 
 use super::{first_fitting, Policy};
+use crate::cluster::index::HostIndex;
 use crate::cluster::model::HostModel;
 
 /// The published code's placement (first host that fits).
@@ -21,5 +22,17 @@ impl Policy for Paper {
     }
     fn on_demand_exact(&self) -> bool {
         true
+    }
+    fn uses_index(&self) -> bool {
+        true
+    }
+    fn choose_indexed<M: HostModel>(
+        &self,
+        model: &M,
+        hosts: &[M::Host],
+        index: &HostIndex,
+        vm: usize,
+    ) -> Option<usize> {
+        index.first_fit(model, hosts, vm)
     }
 }

@@ -4,6 +4,7 @@
 //! guaranteed monotone in N.
 
 use super::{slack_after, Policy};
+use crate::cluster::index::HostIndex;
 use crate::cluster::model::HostModel;
 
 /// Worst fit on summed normalised room.
@@ -26,5 +27,17 @@ impl Policy for WorstFit {
             }
         }
         best.map(|(_, i)| i)
+    }
+    fn uses_index(&self) -> bool {
+        true
+    }
+    fn choose_indexed<M: HostModel>(
+        &self,
+        model: &M,
+        hosts: &[M::Host],
+        index: &HostIndex,
+        vm: usize,
+    ) -> Option<usize> {
+        index.worst_fit(model, hosts, vm)
     }
 }
