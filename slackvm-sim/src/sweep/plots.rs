@@ -11,15 +11,70 @@
 
 use super::grid::DISTRIBUTIONS;
 use super::summary::SummaryRow;
+use plotters::coord::ranged1d::AsRangedCoord;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 type Figure = (String, String);
+/// The drawing area of one SVG figure.
+type Root<'s> = DrawingArea<SVGBackend<'s>, Shift>;
+/// A cartesian chart on one SVG figure.
+type Chart<'a, 's, X, Y> = ChartContext<'a, SVGBackend<'s>, Cartesian2d<X, Y>>;
 /// A line of the hosts figure: label, colour, value of a cell.
 type Line = (&'static str, RGBColor, fn(&SummaryRow) -> f64);
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
+}
+
+/// Renders one SVG figure of `size` pixels to a string: a white page that
+/// `draw` paints on, then presented.
+fn svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&Root<'_>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, size).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(buf)
+}
+
+/// The cartesian chart every figure draws on: a sans-serif caption of
+/// `caption_px`, a 14 px margin, `x_area` px of x labels, 55 px of y
+/// labels, axes over `x` and `y`.
+fn frame<'a, 's, X: AsRangedCoord, Y: AsRangedCoord>(
+    root: &'a Root<'s>,
+    (caption, caption_px): (String, u32),
+    x_area: u32,
+    x: X,
+    y: Y,
+) -> Result<Chart<'a, 's, X::CoordDescType, Y::CoordDescType>, String> {
+    ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", caption_px))
+        .margin(14)
+        .x_label_area_size(x_area)
+        .y_label_area_size(55)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
+/// Draws the series legend at `position`: white box, black border.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
 }
 
 fn suffix(r: &SummaryRow) -> String {
@@ -82,20 +137,10 @@ fn heat(g: f64, max: f64) -> RGBColor {
 }
 
 fn gains(cells: &[&SummaryRow], title: &str, vms: usize) -> Result<String, String> {
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, (640, 560)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("Gain of SlackVM (% hosts), {vms} VMs: {title}"),
-                ("sans-serif", 16),
-            )
-            .margin(14)
-            .x_label_area_size(45)
-            .y_label_area_size(55)
-            .build_cartesian_2d((0u32..5u32).into_segmented(), (0u32..5u32).into_segmented())
-            .map_err(err)?;
+    svg((640, 560), |root| {
+        let caption = format!("Gain of SlackVM (% hosts), {vms} VMs: {title}");
+        let segments = || (0u32..5u32).into_segmented();
+        let mut chart = frame(root, (caption, 16), 45, segments(), segments())?;
         let share = |v: &SegmentValue<u32>| match v {
             SegmentValue::CenterOf(i) => format!("{}", i * 25),
             _ => String::new(),
@@ -141,41 +186,38 @@ fn gains(cells: &[&SummaryRow], title: &str, vms: usize) -> Result<String, Strin
                 )
             }))
             .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(buf)
+        Ok(())
+    })
 }
 
+/// The unallocated-capacity bars: label, colour, index in
+/// [`SummaryRow::unallocated`].
+const UNALLOCATED_BARS: [(&str, RGBColor, usize); 4] = [
+    ("SlackVM CPU", RGBColor(31, 119, 180), 0),
+    ("dedicated CPU", RGBColor(174, 199, 232), 2),
+    ("SlackVM memory", RGBColor(214, 39, 40), 1),
+    ("dedicated memory", RGBColor(255, 152, 150), 3),
+];
+
 fn unallocated(cells: &[&SummaryRow], title: &str, vms: usize) -> Result<String, String> {
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, (1000, 520)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let ordered: Vec<&SummaryRow> = DISTRIBUTIONS
-            .iter()
-            .filter_map(|d| cells.iter().copied().find(|c| c.shares == *d))
-            .collect();
-        let n = ordered.len().max(1);
-        let labels: Vec<String> = ordered
-            .iter()
-            .map(|c| format!("{}/{}/{}", c.shares[0], c.shares[1], c.shares[2]))
-            .collect();
-        let ymax = ordered
-            .iter()
-            .flat_map(|c| c.unallocated)
-            .fold(10.0f64, f64::max)
-            .min(100.0)
-            * 1.15;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("Unallocated capacity, {vms} VMs: {title}"),
-                ("sans-serif", 16),
-            )
-            .margin(14)
-            .x_label_area_size(50)
-            .y_label_area_size(55)
-            .build_cartesian_2d(0f64..n as f64, 0f64..ymax)
-            .map_err(err)?;
+    let ordered: Vec<&SummaryRow> = DISTRIBUTIONS
+        .iter()
+        .filter_map(|d| cells.iter().copied().find(|c| c.shares == *d))
+        .collect();
+    let n = ordered.len().max(1);
+    let labels: Vec<String> = ordered
+        .iter()
+        .map(|c| format!("{}/{}/{}", c.shares[0], c.shares[1], c.shares[2]))
+        .collect();
+    let ymax = ordered
+        .iter()
+        .flat_map(|c| c.unallocated)
+        .fold(10.0f64, f64::max)
+        .min(100.0)
+        * 1.15;
+    svg((1000, 520), |root| {
+        let caption = format!("Unallocated capacity, {vms} VMs: {title}");
+        let mut chart = frame(root, (caption, 16), 50, 0f64..n as f64, 0f64..ymax)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -193,37 +235,21 @@ fn unallocated(cells: &[&SummaryRow], title: &str, vms: usize) -> Result<String,
             .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(err)?;
-        let series = [
-            ("SlackVM CPU", RGBColor(31, 119, 180)),
-            ("dedicated CPU", RGBColor(174, 199, 232)),
-            ("SlackVM memory", RGBColor(214, 39, 40)),
-            ("dedicated memory", RGBColor(255, 152, 150)),
-        ];
-        let index = [0usize, 2, 1, 3];
-        for (k, (label, color)) in series.iter().enumerate() {
-            let color = *color;
+        for (k, &(label, color, index)) in UNALLOCATED_BARS.iter().enumerate() {
             chart
                 .draw_series(ordered.iter().enumerate().map(|(i, c)| {
                     let x0 = i as f64 + 0.1 + 0.2 * k as f64;
-                    let v = c.unallocated[index[k]].max(0.0);
+                    let v = c.unallocated[index].max(0.0);
                     Rectangle::new([(x0, 0.0), (x0 + 0.2, v)], color.filled())
                 }))
                 .map_err(err)?
-                .label(*label)
+                .label(label)
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE)
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(buf)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    })
 }
 
 fn hosts(cells: &[&SummaryRow], title: &str) -> Result<String, String> {
@@ -245,20 +271,9 @@ fn hosts(cells: &[&SummaryRow], title: &str) -> Result<String, String> {
         .collect();
     let xmax = vms.last().copied().unwrap_or(1) as f64 * 1.05 + 1.0;
     let ymax = pts.iter().flatten().map(|p| p.1).fold(1.0, f64::max) * 1.1;
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, (720, 480)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("Hosts vs initial VMs (mean over distributions): {title}"),
-                ("sans-serif", 15),
-            )
-            .margin(14)
-            .x_label_area_size(45)
-            .y_label_area_size(55)
-            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
-            .map_err(err)?;
+    svg((720, 480), |root| {
+        let caption = format!("Hosts vs initial VMs (mean over distributions): {title}");
+        let mut chart = frame(root, (caption, 15), 45, 0f64..xmax, 0f64..ymax)?;
         chart
             .configure_mesh()
             .x_desc("initial VMs")
@@ -267,12 +282,11 @@ fn hosts(cells: &[&SummaryRow], title: &str) -> Result<String, String> {
             .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(err)?;
-        for ((label, color, _), p) in lines.iter().zip(&pts) {
-            let color = *color;
+        for (&(label, color, _), p) in lines.iter().zip(&pts) {
             chart
                 .draw_series(LineSeries::new(p.iter().copied(), color.stroke_width(2)))
                 .map_err(err)?
-                .label(*label)
+                .label(label)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
                 });
@@ -280,14 +294,6 @@ fn hosts(cells: &[&SummaryRow], title: &str) -> Result<String, String> {
                 .draw_series(p.iter().map(|&q| Circle::new(q, 3, color.filled())))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE)
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(buf)
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    })
 }
