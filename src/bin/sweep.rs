@@ -12,7 +12,10 @@ use slackvm_sim::cluster::{EventOrder, ModelKind, PolicyKind};
 use slackvm_sim::sweep::grid::{
     parse_distribution, GridSpec, Shard, DISTRIBUTIONS, PAPER_CATALOGUES, PAPER_VMS,
 };
+use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
+use slackvm_sim::sweep::scale::{peak_rss_mb, run_scale, write_huawei, ScaleConfig};
 use slackvm_sim::sweep::{merge_dirs, paper, run_grid, write_outputs, OutputFiles};
+use slackvm_sim::workload::{read_event_csv, read_huawei, Catalogue, EventList};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -51,6 +54,8 @@ enum Command {
         #[arg(long, default_value = "figures/report")]
         out: PathBuf,
     },
+    /// Time one large run: a synthetic workload (or a trace) on a fixed number of hosts; prints one JSON line.
+    Scale(ScaleArgs),
     /// Summarise a monitoring trace per vNode with polars (feature `analysis`).
     TraceStats {
         /// Monitoring trace (TSV).
@@ -59,6 +64,61 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct ScaleArgs {
+    /// Hosts of the cluster.
+    #[arg(long, default_value_t = 20_000)]
+    hosts: usize,
+    /// VMs of the synthetic workload (each arrives once and may depart once).
+    #[arg(long, default_value_t = 40_000)]
+    vms: usize,
+    /// Placement policy: paper, progress, first-fit, best-fit, worst-fit.
+    #[arg(long, default_value = "first-fit")]
+    policy: String,
+    /// Host model: counting or vnode.
+    #[arg(long, default_value = "counting")]
+    model: String,
+    /// CPUs per host.
+    #[arg(long, default_value_t = 32)]
+    host_cpus: u32,
+    /// Memory per host (GB).
+    #[arg(long, default_value_t = 128)]
+    host_mem_gb: u64,
+    /// Catalogue the synthetic VM shapes are drawn from (built-in name or JSON/YAML file).
+    #[arg(long, default_value = "ovhcloud2023")]
+    catalogue: String,
+    /// Level shares a/b/c (% of 1:1/2:1/3:1 VMs) of the synthetic workload.
+    #[arg(long, default_value = "34/33/33")]
+    levels: String,
+    /// Average share of the hosts' CPUs the synthetic workload asks for (%).
+    #[arg(long, default_value_t = 70)]
+    occupancy_pct: u32,
+    /// Arrival window of the synthetic workload (s).
+    #[arg(long, default_value_t = 86_400)]
+    horizon_s: u64,
+    /// Seed of the synthetic workload.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Run this trace instead of a synthetic workload (format: --format).
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Format of --trace: huawei (Huawei-East-1 CSV) or events (our event-list CSV).
+    #[arg(long, default_value = "huawei")]
+    format: String,
+    /// Write the synthetic workload as a Huawei-East-1 CSV to this file and stop.
+    #[arg(long)]
+    export_huawei: Option<PathBuf>,
+    /// Turn off the published 8 GiB memory cap for oversubscribed VMs.
+    #[arg(long)]
+    no_mem_cap: bool,
+    /// Decide by scanning every host (the straightforward oracle) instead of the host index.
+    #[arg(long)]
+    scan: bool,
+    /// No progress messages (the JSON line is still printed).
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -207,6 +267,86 @@ fn run(a: &RunArgs) -> Result<()> {
     Ok(())
 }
 
+fn scale_workload_of(a: &ScaleArgs) -> Result<(EventList, String)> {
+    if let Some(path) = &a.trace {
+        let list = match a.format.as_str() {
+            "huawei" => read_huawei(path)?,
+            "events" => read_event_csv(path)?,
+            other => anyhow::bail!("--format: unknown trace format `{other}` (known: huawei, events)"),
+        };
+        return Ok((list, path.display().to_string()));
+    }
+    let catalogue = Catalogue::resolve(&a.catalogue)?;
+    let shares = parse_distribution(&a.levels).context("--levels")?;
+    let spec = ScaleSpec {
+        hosts: a.hosts,
+        vms: a.vms,
+        host_cpus: u64::from(a.host_cpus),
+        occupancy_pct: a.occupancy_pct,
+        level_shares_pct: shares,
+        horizon_s: a.horizon_s,
+        seed: a.seed,
+    };
+    Ok((scale_workload(&catalogue, &spec)?, "synthetic".to_string()))
+}
+
+fn scale(a: &ScaleArgs) -> Result<()> {
+    let start = Instant::now();
+    if !a.quiet {
+        eprintln!("scale: building the workload");
+    }
+    let (list, source) = scale_workload_of(a)?;
+    if let Some(path) = &a.export_huawei {
+        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        write_huawei(&list, file).with_context(|| format!("writing {}", path.display()))?;
+        if !a.quiet {
+            eprintln!("wrote {} VMs, {} events to {}", list.vms.len(), list.events.len(), path.display());
+        }
+        return Ok(());
+    }
+    let load_s = start.elapsed().as_secs_f64();
+    let mut cfg = ScaleConfig::new(a.hosts);
+    cfg.policy = PolicyKind::parse(&a.policy)?;
+    cfg.model = ModelKind::parse(&a.model)?;
+    cfg.host_cpus = a.host_cpus;
+    cfg.host_mem_mb = a.host_mem_gb.checked_mul(1024).context("--host-mem-gb is too large")?;
+    cfg.mem_cap = !a.no_mem_cap;
+    cfg.scan = a.scan;
+    if !a.quiet {
+        eprintln!(
+            "scale: {} VMs, {} events on {} hosts, {} / {}",
+            list.vms.len(),
+            list.events.len(),
+            a.hosts,
+            cfg.policy.name(),
+            cfg.model.name()
+        );
+    }
+    let run = run_scale(&list, &cfg)?;
+    let wall_s = start.elapsed().as_secs_f64();
+    let line = serde_json::json!({
+        "source": source,
+        "hosts": a.hosts,
+        "vms": list.vms.len(),
+        "policy": cfg.policy.name(),
+        "model": cfg.model.name(),
+        "index": !cfg.scan,
+        "events": run.events,
+        "placed": run.outcome.placed,
+        "refused": run.outcome.refused,
+        "hosts_used": run.outcome.hosts_used,
+        "load_s": load_s,
+        "prepare_s": run.prepare_s,
+        "simulate_s": run.simulate_s,
+        "wall_s": wall_s,
+        "events_per_s": run.events as f64 / wall_s,
+        "simulate_events_per_s": run.events as f64 / run.simulate_s,
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    println!("{line}");
+    Ok(())
+}
+
 #[cfg(feature = "analysis")]
 fn report(inputs: &[PathBuf], out: &Path) -> Result<()> {
     let files = slackvm_sim::sweep::analysis::report(inputs, out)?;
@@ -248,6 +388,7 @@ fn main() -> Result<()> {
             report_files(&files, *quiet);
             Ok(())
         }
+        Some(Command::Scale(args)) => scale(args),
         Some(Command::Report { inputs, out }) => report(inputs, out),
         Some(Command::TraceStats { trace, out }) => trace_stats(trace, out.as_deref()),
     }

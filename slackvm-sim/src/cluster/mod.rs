@@ -16,6 +16,8 @@
 //! - [`search`]: the smallest N with no refusal.
 //! - [`bound`]: the per-time lower bound.
 //! - [`sizing`]: SlackVM versus the dedicated baseline on one workload.
+//! - [`synthetic`]: seeded workloads and busy clusters sized by hosts and
+//!   VMs, for scaling measurements.
 //!
 //! Nothing here reads or writes files; the sweep does.
 
@@ -27,6 +29,7 @@ pub mod policy;
 pub mod schedule;
 pub mod search;
 pub mod sizing;
+pub mod synthetic;
 
 #[cfg(test)]
 mod index_tests;

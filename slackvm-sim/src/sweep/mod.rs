@@ -12,6 +12,7 @@
 //! - [`output`]: the output directory (write, merge shards);
 //! - [`paper`]: the published OVHcloud table and the comparison with ours;
 //! - [`plots`]: the SVG figures;
+//! - [`scale`]: one timed run of a large workload (`sweep scale`);
 //! - `analysis` (feature `analysis`): polars report and trace statistics.
 //!
 //! Determinism: every row depends only on its grid point; rows are sorted
@@ -27,6 +28,7 @@ pub mod paper;
 pub mod plots;
 pub mod rows;
 pub mod run;
+pub mod scale;
 pub mod stats;
 pub mod summary;
 

@@ -1,0 +1,212 @@
+//! `sweep scale`: one workload (synthetic, or read from a trace) run once
+//! on a fixed number of hosts with one policy and one host model, refusals
+//! counted, timed. What the scaling report and `figures/scaling.svg` are
+//! made of. Also writes a workload in the Huawei-East-1 CSV format, so the
+//! trace path (reader included) can be timed on a file of any size.
+
+use crate::cluster::engine::{run_kind, EngineOptions, Hosts, OnRefusal, RunOutcome};
+use crate::cluster::model::{CountingModel, ModelKind, ModelOptions, VnodeModel};
+use crate::cluster::schedule::{EventOrder, Schedule};
+use crate::cluster::{ClusterError, PolicyKind};
+use crate::host::HostOptions;
+use crate::topology::synthetic;
+use crate::topology::TopologyError;
+use crate::workload::{EventKind, EventList};
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How a scale run places VMs.
+#[derive(Debug, Clone)]
+pub struct ScaleConfig {
+    /// Placement policy.
+    pub policy: PolicyKind,
+    /// Host model.
+    pub model: ModelKind,
+    /// Hosts of the cluster.
+    pub hosts: usize,
+    /// CPUs of one host (`vnode` hosts: one socket of this many cores, 8
+    /// cores per L3).
+    pub host_cpus: u32,
+    /// MB of one host.
+    pub host_mem_mb: u64,
+    /// The published 8 GiB memory cap for oversubscribed VMs.
+    pub mem_cap: bool,
+    /// Order of simultaneous events.
+    pub order: EventOrder,
+    /// Decide by scanning every host (the oracle) instead of the index.
+    pub scan: bool,
+}
+
+impl ScaleConfig {
+    /// `first-fit` on the counting model, hosts of 32 CPUs and 128 GB,
+    /// memory cap on, arrivals first, index on.
+    pub fn new(hosts: usize) -> Self {
+        ScaleConfig {
+            policy: PolicyKind::FirstFit,
+            model: ModelKind::Counting,
+            hosts,
+            host_cpus: 32,
+            host_mem_mb: 131_072,
+            mem_cap: true,
+            order: EventOrder::ArrivalsFirst,
+            scan: false,
+        }
+    }
+}
+
+/// Why a scale run cannot run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScaleError {
+    /// The workload is not valid for the cluster engine.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    /// The host shape is not a valid topology.
+    #[error("host shape ({cpus} CPUs, {mem_mb} MB): {source}")]
+    Topology {
+        /// CPUs asked.
+        cpus: u32,
+        /// MB asked.
+        mem_mb: u64,
+        /// Why.
+        source: TopologyError,
+    },
+}
+
+/// The measured result of one run.
+#[derive(Debug, Clone)]
+pub struct ScaleRun {
+    /// The engine's outcome.
+    pub outcome: RunOutcome,
+    /// Events processed (arrivals and departures).
+    pub events: usize,
+    /// Seconds to prepare the schedule (validation, processing order).
+    pub prepare_s: f64,
+    /// Seconds of the event loop.
+    pub simulate_s: f64,
+}
+
+/// Runs `list` once as `cfg` says.
+pub fn run_scale(list: &EventList, cfg: &ScaleConfig) -> Result<ScaleRun, ScaleError> {
+    let start = Instant::now();
+    let schedule = Schedule::new(list, cfg.order, cfg.mem_cap)?;
+    let prepare_s = start.elapsed().as_secs_f64();
+    let opts = EngineOptions {
+        on_refusal: OnRefusal::Count,
+        scan: cfg.scan,
+    };
+    let hosts = Hosts::Fixed(cfg.hosts);
+    let start = Instant::now();
+    let outcome = match cfg.model {
+        ModelKind::Counting => {
+            let counting = ModelOptions {
+                cpus: u64::from(cfg.host_cpus),
+                mem_mb: cfg.host_mem_mb,
+                ..ModelOptions::default()
+            };
+            let model = CountingModel::new(&schedule.vms, &schedule.levels, counting);
+            run_kind(&schedule, &model, cfg.policy, hosts, opts)
+        }
+        ModelKind::Vnode => {
+            let topo = synthetic(1, cfg.host_cpus, 1, 8, cfg.host_mem_mb).map_err(|source| {
+                ScaleError::Topology {
+                    cpus: cfg.host_cpus,
+                    mem_mb: cfg.host_mem_mb,
+                    source,
+                }
+            })?;
+            let model = VnodeModel::new(
+                &schedule.vms,
+                &schedule.ids,
+                Arc::new(topo),
+                HostOptions::default(),
+            );
+            run_kind(&schedule, &model, cfg.policy, hosts, opts)
+        }
+    };
+    Ok(ScaleRun {
+        outcome,
+        events: schedule.steps.len(),
+        prepare_s,
+        simulate_s: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Writes `list` as a Huawei-East-1 request trace (`vmid,cpu,memory,time,type`,
+/// memory in GB, type 0 create / 1 delete), events in list order. Levels
+/// are not part of the format (the reader gives every VM level 1).
+pub fn write_huawei<W: Write>(list: &EventList, out: W) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(1 << 20, out);
+    writeln!(out, "vmid,cpu,memory,time,type")?;
+    for e in &list.events {
+        let vm = &list.vms[e.vm];
+        let kind = match e.kind {
+            EventKind::Arrival => 0,
+            EventKind::Departure => 1,
+        };
+        let gb = vm.mem_mb as f64 / 1024.0;
+        writeln!(out, "{},{},{},{},{}", e.vm, vm.vcpus, gb, e.time_s, kind)?;
+    }
+    out.flush()
+}
+
+/// Peak resident memory of this process in MB (Linux `VmHWM`), if known.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::synthetic::{scale_workload, ScaleSpec};
+    use crate::workload::{parse_huawei, Catalogue};
+
+    #[test]
+    fn indexed_and_scanned_scale_runs_agree() {
+        let spec = ScaleSpec::new(50, 3000);
+        let list = scale_workload(&Catalogue::ovhcloud2023(), &spec).unwrap();
+        for policy in PolicyKind::ALL {
+            for model in [ModelKind::Counting, ModelKind::Vnode] {
+                let mut cfg = ScaleConfig::new(50);
+                cfg.policy = policy;
+                cfg.model = model;
+                let fast = run_scale(&list, &cfg).unwrap();
+                cfg.scan = true;
+                let slow = run_scale(&list, &cfg).unwrap();
+                assert_eq!(
+                    fast.outcome,
+                    slow.outcome,
+                    "{} {}",
+                    policy.name(),
+                    model.name()
+                );
+                assert_eq!(fast.events, list.events.len());
+            }
+        }
+    }
+
+    #[test]
+    fn a_huawei_export_reads_back_as_the_same_workload() {
+        let spec = ScaleSpec {
+            level_shares_pct: [100, 0, 0],
+            ..ScaleSpec::new(20, 500)
+        };
+        let list = scale_workload(&Catalogue::ovhcloud2023(), &spec).unwrap();
+        let mut bytes = Vec::new();
+        write_huawei(&list, &mut bytes).unwrap();
+        let back = parse_huawei(bytes.as_slice(), "export").unwrap();
+        assert_eq!(back.vms.len(), list.vms.len());
+        assert_eq!(back.events.len(), list.events.len());
+        let cfg = ScaleConfig::new(20);
+        let a = run_scale(&list, &cfg).unwrap();
+        let b = run_scale(&back, &cfg).unwrap();
+        assert_eq!(
+            (a.outcome.placed, a.outcome.refused),
+            (b.outcome.placed, b.outcome.refused)
+        );
+    }
+}
