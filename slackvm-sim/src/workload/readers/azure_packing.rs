@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use super::{columns, csv_error, csv_reader, finish, open, vm, Item, Row, TraceError};
+use super::{finish, for_each_row, open, vm, Item, Layout, Row, TraceError};
 use crate::workload::events::EventList;
 
 /// The host that `core` and `memory` fractions refer to.
@@ -45,7 +45,14 @@ impl Default for HostShape {
 }
 
 const TYPE_COLS: [&str; 3] = ["vmTypeId", "core", "memory"];
+const TYPE_ID: usize = 0;
+const CORE: usize = 1;
+const MEMORY: usize = 2;
 const INSTANCE_COLS: [&str; 4] = ["vmId", "vmTypeId", "starttime", "endtime"];
+const VM_ID: usize = 0;
+const VM_TYPE: usize = 1;
+const START: usize = 2;
+const END: usize = 3;
 const DAY_S: f64 = 86_400.0;
 
 /// Reads the pair of files.
@@ -64,37 +71,24 @@ pub fn parse_vm_types<R: Read>(
     source_name: &str,
     host: HostShape,
 ) -> Result<BTreeMap<String, (u32, u64)>, TraceError> {
-    let mut rdr = csv_reader(reader, true);
-    let header = rdr
-        .headers()
-        .map_err(|e| csv_error(source_name, &e))?
-        .clone();
-    let cols = columns(&header, TYPE_COLS, source_name)?;
     let mut shapes = BTreeMap::new();
-    let mut record = ::csv::StringRecord::new();
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(source_name, &e))?
-    {
-        let row = Row {
-            source_name,
-            line: record.position().map_or(0, |p| p.line()),
-            record: &record,
-        };
-        let type_id = row.string(cols[0], TYPE_COLS[0])?;
-        let core = fraction(&row, cols[1], TYPE_COLS[1])?;
-        let memory = fraction(&row, cols[2], TYPE_COLS[2])?;
+    for_each_row(reader, source_name, Layout::Named(TYPE_COLS), |row| {
+        let type_id = row.string(TYPE_ID)?;
+        let core = fraction(row, CORE)?;
+        let memory = fraction(row, MEMORY)?;
         let vcpus = (core * f64::from(host.cpus)).round().max(1.0) as u32;
         let mem_mb = (memory * host.mem_mb as f64).round().max(1.0) as u64;
         shapes.entry(type_id).or_insert((vcpus, mem_mb));
-    }
+        Ok(())
+    })?;
     Ok(shapes)
 }
 
-fn fraction(row: &Row<'_>, col: usize, field: &'static str) -> Result<f64, TraceError> {
-    let x = row.positive(col, field)?;
+/// A fraction (0, 1] of one host at field `f`.
+fn fraction(row: &Row<'_>, f: usize) -> Result<f64, TraceError> {
+    let x = row.positive(f)?;
     if x > 1.0 {
-        return Err(row.error(col, field, format!("{x} is more than one host")));
+        return Err(row.error(f, format!("{x} is more than one host")));
     }
     Ok(x)
 }
@@ -105,27 +99,11 @@ pub fn parse_vm_instances<R: Read>(
     source_name: &str,
     shapes: &BTreeMap<String, (u32, u64)>,
 ) -> Result<EventList, TraceError> {
-    let mut rdr = csv_reader(reader, true);
-    let header = rdr
-        .headers()
-        .map_err(|e| csv_error(source_name, &e))?
-        .clone();
-    let cols = columns(&header, INSTANCE_COLS, source_name)?;
     let mut items: Vec<Item> = Vec::new();
-    let mut record = ::csv::StringRecord::new();
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(source_name, &e))?
-    {
-        let row = Row {
-            source_name,
-            line: record.position().map_or(0, |p| p.line()),
-            record: &record,
-        };
-        if let Some(item) = parse_instance(&row, &cols, shapes)? {
-            items.push(item);
-        }
-    }
+    for_each_row(reader, source_name, Layout::Named(INSTANCE_COLS), |row| {
+        items.extend(parse_instance(row, shapes)?);
+        Ok(())
+    })?;
     Ok(finish(items))
 }
 
@@ -134,31 +112,26 @@ fn days_to_s(days: f64) -> i64 {
     (days * DAY_S).round() as i64
 }
 
+/// One instance, or `None` when it ended before the trace.
 fn parse_instance(
     row: &Row<'_>,
-    cols: &[usize; 4],
     shapes: &BTreeMap<String, (u32, u64)>,
 ) -> Result<Option<Item>, TraceError> {
-    let id = row.string(cols[0], INSTANCE_COLS[0])?;
-    let type_id = row.text(cols[1]);
-    let &(vcpus, mem_mb) = shapes.get(type_id).ok_or_else(|| {
-        row.error(
-            cols[1],
-            INSTANCE_COLS[1],
-            format!("unknown vmTypeId `{type_id}`"),
-        )
-    })?;
-    let start_s = days_to_s(row.float(cols[2], INSTANCE_COLS[2])?);
-    let end_s = if row.text(cols[3]).is_empty() {
+    let id = row.string(VM_ID)?;
+    let type_id = row.text(VM_TYPE);
+    let &(vcpus, mem_mb) = shapes
+        .get(type_id)
+        .ok_or_else(|| row.error(VM_TYPE, format!("unknown vmTypeId `{type_id}`")))?;
+    let start_s = days_to_s(row.float(START)?);
+    let end_s = if row.text(END).is_empty() {
         None
     } else {
-        Some(days_to_s(row.float(cols[3], INSTANCE_COLS[3])?))
+        Some(days_to_s(row.float(END)?))
     };
     if let Some(end) = end_s {
         if end < start_s {
             return Err(row.error(
-                cols[3],
-                INSTANCE_COLS[3],
+                END,
                 format!("ends at {end} s, before its start at {start_s} s"),
             ));
         }
@@ -172,7 +145,7 @@ fn parse_instance(
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample;
+    use super::super::testing::{ev, sample, shapes};
     use super::*;
     use crate::workload::events::{Event, EventKind::*};
 
@@ -187,13 +160,8 @@ mod tests {
         // type 0: first row (0.0625 * 32 = 2 CPUs, 0.03125 * 131072 = 4096 MB);
         // type 1: 16 CPUs, 32768 MB; type 2: round(0.32) = 0 -> 1 CPU,
         // round(131.072) = 131 MB. VM 3 ended before the trace: dropped.
-        let vms: Vec<(&str, u32, u64)> = l
-            .vms
-            .iter()
-            .map(|v| (v.id.as_str(), v.vcpus, v.mem_mb))
-            .collect();
         assert_eq!(
-            vms,
+            shapes(&l),
             vec![
                 ("0", 2, 4096),
                 ("1", 16, 32768),
@@ -201,7 +169,6 @@ mod tests {
                 ("4", 16, 32768)
             ]
         );
-        let ev = |time_s, kind, vm| Event { time_s, kind, vm };
         assert_eq!(
             l.events,
             vec![

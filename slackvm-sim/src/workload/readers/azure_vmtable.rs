@@ -17,8 +17,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{csv_error, csv_reader, finish, open, vm, Item, Row, TraceError};
-use crate::workload::catalogue::gb_to_mb;
+use super::{finish, for_each_row, open, vm, Item, Layout, Row, TraceError};
 use crate::workload::events::EventList;
 
 /// Which vmtable release.
@@ -44,6 +43,12 @@ const COLUMNS: [&str; 11] = [
     "vmcorecount",
     "vmmemory",
 ];
+const VMID: usize = 0;
+const CREATED: usize = 3;
+const DELETED: usize = 4;
+const CATEGORY: usize = 8;
+const CORES: usize = 9;
+const MEMORY: usize = 10;
 
 /// Reads a vmtable file (`.gz` through gzip).
 pub fn read_azure_vmtable(path: &Path, version: VmtableVersion) -> Result<EventList, TraceError> {
@@ -56,55 +61,34 @@ pub fn parse_azure_vmtable<R: Read>(
     source_name: &str,
     version: VmtableVersion,
 ) -> Result<EventList, TraceError> {
-    let mut rdr = csv_reader(reader, false);
-    let mut record = ::csv::StringRecord::new();
     let mut items = Vec::new();
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(source_name, &e))?
-    {
-        let row = Row {
-            source_name,
-            line: record.position().map_or(0, |p| p.line()),
-            record: &record,
-        };
-        if record.len() != COLUMNS.len() {
-            return Err(row.error(
-                record.len().saturating_sub(1),
-                COLUMNS[COLUMNS.len() - 1],
-                format!("expected {} columns, found {}", COLUMNS.len(), record.len()),
-            ));
-        }
-        items.push(parse_row(&row, version)?);
-    }
+    for_each_row(reader, source_name, Layout::Fixed(COLUMNS), |row| {
+        items.push(parse_row(row, version)?);
+        Ok(())
+    })?;
     Ok(finish(items))
 }
 
 fn parse_row(row: &Row<'_>, version: VmtableVersion) -> Result<Item, TraceError> {
-    let id = row.string(0, COLUMNS[0])?;
-    let created_s = row.uint(3, COLUMNS[3])?;
-    let deleted_s = row.uint(4, COLUMNS[4])?;
+    let id = row.string(VMID)?;
+    let created_s = row.uint(CREATED)?;
+    let deleted_s = row.uint(DELETED)?;
     if deleted_s < created_s {
         return Err(row.error(
-            4,
-            COLUMNS[4],
+            DELETED,
             format!("deleted at {deleted_s} s, before its creation at {created_s} s"),
         ));
     }
-    let category = row.text(8);
+    let category = row.text(CATEGORY);
     let profile = (!category.is_empty()).then(|| category.to_string());
-    let cores = number(row, 9, version)?;
+    let cores = number(row, CORES, version)?;
     if cores.fract() != 0.0 || cores < 1.0 || cores > f64::from(u32::MAX) {
         return Err(row.error(
-            9,
-            COLUMNS[9],
+            CORES,
             format!("{cores} is not a whole number of cores >= 1"),
         ));
     }
-    let mem_mb = gb_to_mb(number(row, 10, version)?);
-    if mem_mb == 0 {
-        return Err(row.error(10, COLUMNS[10], "memory rounds to 0 MB".into()));
-    }
+    let mem_mb = row.mem_mb_of_gb(MEMORY, number(row, MEMORY, version)?)?;
     Ok((
         vm(id, cores as u32, mem_mb, profile),
         (created_s, Some(deleted_s)),
@@ -113,8 +97,8 @@ fn parse_row(row: &Row<'_>, version: VmtableVersion) -> Result<Item, TraceError>
 
 /// A positive number, or (V2) a `>N` bucket mapped to the next power of
 /// two above N.
-fn number(row: &Row<'_>, col: usize, version: VmtableVersion) -> Result<f64, TraceError> {
-    let text = row.text(col);
+fn number(row: &Row<'_>, f: usize, version: VmtableVersion) -> Result<f64, TraceError> {
+    let text = row.text(f);
     match (version, text.strip_prefix('>')) {
         (VmtableVersion::V2, Some(bound)) => {
             let n: f64 = bound
@@ -122,12 +106,10 @@ fn number(row: &Row<'_>, col: usize, version: VmtableVersion) -> Result<f64, Tra
                 .parse()
                 .ok()
                 .filter(|x: &f64| x.is_finite() && *x >= 0.0 && *x < 1e15)
-                .ok_or_else(|| {
-                    row.error(col, COLUMNS[col], format!("`{text}` is not a bucket `>N`"))
-                })?;
+                .ok_or_else(|| row.error(f, format!("`{text}` is not a bucket `>N`")))?;
             Ok(bucket_above(n))
         }
-        _ => row.positive(col, COLUMNS[col]),
+        _ => row.positive(f),
     }
 }
 
@@ -143,13 +125,9 @@ pub fn bucket_above(n: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample;
+    use super::super::testing::{ev, sample, shapes};
     use super::*;
-    use crate::workload::events::{Event, EventKind};
-
-    fn ev(time_s: u64, kind: EventKind, vm: usize) -> Event {
-        Event { time_s, kind, vm }
-    }
+    use crate::workload::events::EventKind;
 
     #[test]
     fn v1_sample() {
@@ -180,13 +158,8 @@ mod tests {
     #[test]
     fn v2_sample_maps_buckets() {
         let l = read_azure_vmtable(&sample("azure_vmtable_v2.csv"), VmtableVersion::V2).unwrap();
-        let shapes: Vec<(&str, u32, u64)> = l
-            .vms
-            .iter()
-            .map(|v| (v.id.as_str(), v.vcpus, v.mem_mb))
-            .collect();
         assert_eq!(
-            shapes,
+            shapes(&l),
             vec![("vm1", 32, 131072), ("vm2", 2, 4096), ("vm3", 8, 32768)]
         );
         assert_eq!(l.events.len(), 6);

@@ -14,11 +14,15 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use super::{columns, csv_error, csv_reader, finish, open, vm, Item, Row, TraceError};
-use crate::workload::catalogue::gb_to_mb;
+use super::{finish, for_each_row, open, vm, Item, Layout, Row, TraceError};
 use crate::workload::events::EventList;
 
 const NAMES: [&str; 5] = ["vmid", "cpu", "memory", "time", "type"];
+const VMID: usize = 0;
+const CPU: usize = 1;
+const MEMORY: usize = 2;
+const TIME: usize = 3;
+const TYPE: usize = 4;
 
 /// Reads a Huawei-East-1 file.
 pub fn read_huawei(path: &Path) -> Result<EventList, TraceError> {
@@ -27,110 +31,82 @@ pub fn read_huawei(path: &Path) -> Result<EventList, TraceError> {
 
 /// Reads a Huawei-East-1 trace from a stream; `source_name` names it in errors.
 pub fn parse_huawei<R: Read>(reader: R, source_name: &str) -> Result<EventList, TraceError> {
-    let mut rdr = csv_reader(reader, true);
-    let header = rdr
-        .headers()
-        .map_err(|e| csv_error(source_name, &e))?
-        .clone();
-    let cols = columns(&header, NAMES, source_name)?;
-    let mut items: Vec<Item> = Vec::new();
-    // vmid -> index in `items`; looked up only, never iterated.
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut record = ::csv::StringRecord::new();
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(source_name, &e))?
-    {
-        let row = Row {
-            source_name,
-            line: record.position().map_or(0, |p| p.line()),
-            record: &record,
-        };
-        let id = row.string(cols[0], NAMES[0])?;
-        let time_s = row.uint(cols[3], NAMES[3])?;
-        match row.text(cols[4]) {
-            "0" => {
-                if index.contains_key(&id) {
-                    return Err(row.error(
-                        cols[0],
-                        NAMES[0],
-                        format!("VM `{id}` is created twice"),
-                    ));
-                }
-                let vcpus = row.uint(cols[1], NAMES[1])?;
-                let vcpus = u32::try_from(vcpus)
-                    .ok()
-                    .filter(|&v| v > 0)
-                    .ok_or_else(|| {
-                        row.error(
-                            cols[1],
-                            NAMES[1],
-                            format!("{vcpus} is not in 1..=4294967295"),
-                        )
-                    })?;
-                let mem_mb = gb_to_mb(row.positive(cols[2], NAMES[2])?);
-                if mem_mb == 0 {
-                    return Err(row.error(cols[2], NAMES[2], "memory rounds to 0 MB".into()));
-                }
-                index.insert(id.clone(), items.len());
-                items.push((vm(id, vcpus, mem_mb, None), (time_s, None)));
-            }
-            "1" => {
-                let Some(&i) = index.get(&id) else {
-                    return Err(row.error(
-                        cols[0],
-                        NAMES[0],
-                        format!("VM `{id}` is deleted before being created"),
-                    ));
-                };
-                let span = &mut items[i].1;
-                if span.1.is_some() {
-                    return Err(row.error(
-                        cols[0],
-                        NAMES[0],
-                        format!("VM `{id}` is deleted twice"),
-                    ));
-                }
-                if time_s < span.0 {
-                    return Err(row.error(
-                        cols[3],
-                        NAMES[3],
-                        format!(
-                            "VM `{id}` is deleted at {time_s} s, before its creation at {} s",
-                            span.0
-                        ),
-                    ));
-                }
-                span.1 = Some(time_s);
-            }
-            other => {
-                return Err(row.error(
-                    cols[4],
-                    NAMES[4],
-                    format!("`{other}` is neither 0 (create) nor 1 (delete)"),
-                ));
-            }
+    let mut vms = Vms::default();
+    for_each_row(reader, source_name, Layout::Named(NAMES), |row| {
+        let id = row.string(VMID)?;
+        let time_s = row.uint(TIME)?;
+        match row.text(TYPE) {
+            "0" => vms.create(row, id, time_s),
+            "1" => vms.delete(row, &id, time_s),
+            other => Err(row.error(
+                TYPE,
+                format!("`{other}` is neither 0 (create) nor 1 (delete)"),
+            )),
         }
+    })?;
+    Ok(finish(vms.items))
+}
+
+/// The VMs read so far.
+#[derive(Default)]
+struct Vms {
+    items: Vec<Item>,
+    /// vmid -> index in `items`; looked up only, never iterated.
+    index: HashMap<String, usize>,
+}
+
+impl Vms {
+    /// A create row: a new VM with the row's shape, alive from `time_s`.
+    fn create(&mut self, row: &Row<'_>, id: String, time_s: u64) -> Result<(), TraceError> {
+        if self.index.contains_key(&id) {
+            return Err(row.error(VMID, format!("VM `{id}` is created twice")));
+        }
+        let vcpus = row.uint(CPU)?;
+        let vcpus = u32::try_from(vcpus)
+            .ok()
+            .filter(|&v| v > 0)
+            .ok_or_else(|| row.error(CPU, format!("{vcpus} is not in 1..=4294967295")))?;
+        let mem_mb = row.mem_mb_of_gb(MEMORY, row.positive(MEMORY)?)?;
+        self.index.insert(id.clone(), self.items.len());
+        self.items
+            .push((vm(id, vcpus, mem_mb, None), (time_s, None)));
+        Ok(())
     }
-    Ok(finish(items))
+
+    /// A delete row: the departure of a VM created before.
+    fn delete(&mut self, row: &Row<'_>, id: &str, time_s: u64) -> Result<(), TraceError> {
+        let Some(&i) = self.index.get(id) else {
+            return Err(row.error(VMID, format!("VM `{id}` is deleted before being created")));
+        };
+        let span = &mut self.items[i].1;
+        if span.1.is_some() {
+            return Err(row.error(VMID, format!("VM `{id}` is deleted twice")));
+        }
+        if time_s < span.0 {
+            return Err(row.error(
+                TIME,
+                format!(
+                    "VM `{id}` is deleted at {time_s} s, before its creation at {} s",
+                    span.0
+                ),
+            ));
+        }
+        span.1 = Some(time_s);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample;
+    use super::super::testing::{ev, sample, shapes};
     use super::*;
-    use crate::workload::events::{Event, EventKind::*};
+    use crate::workload::events::EventKind::*;
 
     #[test]
     fn sample_by_hand() {
         let l = read_huawei(&sample("huawei_east1.csv")).unwrap();
-        let vms: Vec<(&str, u32, u64)> = l
-            .vms
-            .iter()
-            .map(|v| (v.id.as_str(), v.vcpus, v.mem_mb))
-            .collect();
         assert_eq!(
-            vms,
+            shapes(&l),
             vec![
                 ("10", 2, 4096),
                 ("11", 4, 8192),
@@ -138,7 +114,6 @@ mod tests {
                 ("13", 8, 16384)
             ]
         );
-        let ev = |time_s, kind, vm| Event { time_s, kind, vm };
         assert_eq!(
             l.events,
             vec![
