@@ -6,9 +6,12 @@
 //! Whether a VM fits a host is the model's non-linear rule (critical size,
 //! shared oversubscribed groups, vNode capacities), so no key orders hosts
 //! exactly. Each node keeps bounds over its subtree instead:
-//! - the largest [`Room`] (CPUs as capacity minus vCPUs / level, and MB):
-//!   a subtree whose largest room is below the VM's [`Demand`] holds no
-//!   host that fits (the model's contract, see [`HostModel::room`]);
+//! - the largest [`Room`] (per level: CPUs a VM of that level can still
+//!   bring, as vCPUs / level; and MB): a subtree whose largest room is
+//!   below the VM's [`Demand`] holds no host that fits (the model's
+//!   contract, see [`HostModel::room`]);
+//! - per level, the largest `room_cpus * host_mb + room_mb * host_cpus` of
+//!   one host (worst fit's bound);
 //! - the smallest room left now, `free_cpus * host_mb + free_mb *
 //!   host_cpus` (the measure of [`super::policy::slack_after`]).
 //!
@@ -31,8 +34,15 @@ pub struct HostIndex {
     size: usize,
     /// Hosts indexed (leaves `0..len`).
     len: usize,
-    /// Largest room CPUs in the subtree (-inf for no host).
+    /// Level indexes per node.
+    levels: usize,
+    /// Per node and level index, the largest room CPUs in the subtree
+    /// (-inf for no host).
     room_cpus: Vec<f64>,
+    /// Per node and level index, the largest `room_cpus * host_mb +
+    /// room_mb * host_cpus` of one host of the subtree (worst fit's bound
+    /// without mixing two hosts' rooms).
+    room_sum: Vec<f64>,
     /// Largest room MB in the subtree.
     room_mem_mb: Vec<u64>,
     /// Smallest room left now in the subtree, less each host's extra CPU
@@ -78,10 +88,14 @@ impl HostIndex {
     /// An index over `hosts`.
     pub fn new<M: HostModel>(model: &M, hosts: &[M::Host]) -> Self {
         let size = hosts.len().next_power_of_two().max(1);
+        let levels = model.level_count();
+        debug_assert!((1..=super::schedule::MAX_LEVELS).contains(&levels));
         let mut index = HostIndex {
             size,
             len: hosts.len(),
-            room_cpus: vec![f64::NEG_INFINITY; 2 * size],
+            levels,
+            room_cpus: vec![f64::NEG_INFINITY; 2 * size * levels],
+            room_sum: vec![f64::NEG_INFINITY; 2 * size * levels],
             room_mem_mb: vec![0; 2 * size],
             slack_now: vec![i128::MAX; 2 * size],
             cap: model.capacity(),
@@ -133,8 +147,13 @@ impl HostIndex {
             mem_mb,
             extra_cpu_growth,
         } = model.room(host);
+        debug_assert!(cpus[..self.levels].iter().all(|c| !c.is_nan()));
         let leaf = self.size + i;
-        self.room_cpus[leaf] = cpus;
+        let (cap_cpus, cap_mem) = (self.cap.cpus as f64, self.cap.mem_mb as f64);
+        for (l, &c) in cpus.iter().enumerate().take(self.levels) {
+            self.room_cpus[leaf * self.levels + l] = c;
+            self.room_sum[leaf * self.levels + l] = c * cap_mem + mem_mb as f64 * cap_cpus;
+        }
         self.room_mem_mb[leaf] = mem_mb;
         self.slack_now[leaf] = slack_signed(self.cap, model.usage(host))
             - i128::from(extra_cpu_growth) * i128::from(self.cap.mem_mb);
@@ -142,7 +161,11 @@ impl HostIndex {
 
     fn pull(&mut self, node: usize) {
         let (l, r) = (2 * node, 2 * node + 1);
-        self.room_cpus[node] = self.room_cpus[l].max(self.room_cpus[r]);
+        let k = self.levels;
+        for j in 0..k {
+            self.room_cpus[node * k + j] = self.room_cpus[l * k + j].max(self.room_cpus[r * k + j]);
+            self.room_sum[node * k + j] = self.room_sum[l * k + j].max(self.room_sum[r * k + j]);
+        }
         self.room_mem_mb[node] = self.room_mem_mb[l].max(self.room_mem_mb[r]);
         self.slack_now[node] = self.slack_now[l].min(self.slack_now[r]);
     }
@@ -156,7 +179,10 @@ impl HostIndex {
     }
 
     fn may_fit(&self, d: &Demand, node: usize) -> bool {
-        d.may_fit(self.room_cpus[node], self.room_mem_mb[node])
+        d.may_fit(
+            self.room_cpus[node * self.levels + d.level_idx],
+            self.room_mem_mb[node],
+        )
     }
 
     /// The lowest host index that fits VM `vm` (the choice of
@@ -299,9 +325,13 @@ impl HostIndex {
     }
 
     /// At most how much room a host of the subtree can have after the VM
-    /// (only called on subtrees whose bound passes).
+    /// (only called on subtrees whose bound passes): the smaller of the
+    /// bound from the subtree's largest CPU and MB rooms (which may come
+    /// from two hosts) and the one from its largest summed room.
     fn upper_after(&self, d: &Demand, node: usize) -> u128 {
-        let cpus = (self.room_cpus[node] - d.cpus + ROOM_EPS).floor();
+        let slot = node * self.levels + d.level_idx;
+        let (cap_cpus, cap_mem) = (self.cap.cpus as f64, self.cap.mem_mb as f64);
+        let cpus = (self.room_cpus[slot] - d.cpus + ROOM_EPS).floor();
         let cpus = if cpus > 0.0 {
             (cpus as u64).min(self.cap.cpus)
         } else {
@@ -310,7 +340,18 @@ impl HostIndex {
         let mem = self.room_mem_mb[node]
             .saturating_sub(d.mem_mb)
             .min(self.cap.mem_mb);
-        u128::from(cpus) * u128::from(self.cap.mem_mb) + u128::from(mem) * u128::from(self.cap.cpus)
+        let split = u128::from(cpus) * u128::from(self.cap.mem_mb)
+            + u128::from(mem) * u128::from(self.cap.cpus);
+        let sum = self.room_sum[slot] - d.cpus * cap_mem - d.mem_mb as f64 * cap_cpus;
+        // f64 rounding: allow a relative error far above the sums' own.
+        let sum = (sum + ROOM_EPS * cap_mem + sum.abs() * 1e-9).floor();
+        if sum < 0.0 {
+            0
+        } else if sum < split as f64 {
+            sum as u128
+        } else {
+            split
+        }
     }
 }
 

@@ -77,7 +77,7 @@ fn check_room_contract<M: HostModel>(
             let room = m.room(h);
             let now = m.usage(h);
             prop_assert!(
-                d.may_fit(room.cpus, room.mem_mb),
+                d.may_fit(room.cpus[d.level_idx], room.mem_mb),
                 "host {} room {:?} demand {:?}",
                 i,
                 room,

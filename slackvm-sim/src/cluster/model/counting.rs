@@ -65,7 +65,7 @@ impl<'a> CountingModel<'a> {
         p.premium + p.separate.min(p.shared)
     }
 
-    /// The three terms of the count: premium groups, oversubscribed levels
+    /// The terms of the count: premium groups, oversubscribed levels
     /// counted separately, and all oversubscribed levels as one group.
     fn parts(&self, a: &[u64; MAX_LEVELS], n: &[u32; MAX_LEVELS]) -> Parts {
         let crit = self.opts.critical_size;
@@ -76,31 +76,48 @@ impl<'a> CountingModel<'a> {
                 (sum_a as f64 / min_level).ceil() as u64
             }
         };
-        let mut premium = 0;
-        let (mut separate, mut sum_a, mut count, mut min_level) = (0u64, 0u64, 0u32, f64::INFINITY);
+        let mut p = Parts {
+            premium: 0,
+            separate: 0,
+            shared: 0,
+            over_vcpus: 0,
+            over_min_level: f64::INFINITY,
+            by_level: [0; MAX_LEVELS],
+        };
+        let mut count = 0u32;
         for (i, &level) in self.levels.iter().enumerate() {
             if n[i] == 0 {
                 continue;
             }
+            p.by_level[i] = group(a[i], n[i], level);
             if level <= 1.0 {
-                premium += group(a[i], n[i], level);
+                p.premium += p.by_level[i];
             } else {
-                separate += group(a[i], n[i], level);
-                sum_a += a[i];
+                p.separate += p.by_level[i];
+                p.over_vcpus += a[i];
                 count += n[i];
-                min_level = min_level.min(level);
+                p.over_min_level = p.over_min_level.min(level);
             }
         }
-        let shared = if count == 0 {
-            0
-        } else {
-            group(sum_a, count, min_level)
-        };
-        Parts {
-            premium,
-            separate,
-            shared,
+        if count > 0 {
+            p.shared = group(p.over_vcpus, count, p.over_min_level);
         }
+        p
+    }
+
+    /// CPUs a host will count at least with a VM of level index `i` added,
+    /// less the VM's vCPUs / level (see [`Room`]): premium levels add at
+    /// least their vCPUs to their group; an oversubscribed level adds at
+    /// least vCPUs / level both to its own group and to the shared one
+    /// (whose smallest level may become its level).
+    fn floor_before_vm(&self, host: &CountingHost, p: &Parts, i: usize) -> f64 {
+        let level = self.levels[i];
+        if level <= 1.0 {
+            return (host.cpus - p.by_level[i] + host.a[i]) as f64;
+        }
+        let separate = (p.separate - p.by_level[i]) as f64 + host.a[i] as f64 / level;
+        let shared = p.over_vcpus as f64 / p.over_min_level.min(level);
+        p.premium as f64 + separate.min(shared)
     }
 }
 
@@ -110,6 +127,12 @@ struct Parts {
     premium: u64,
     separate: u64,
     shared: u64,
+    /// vCPUs of every oversubscribed level.
+    over_vcpus: u64,
+    /// Smallest oversubscribed level present (inf when none).
+    over_min_level: f64,
+    /// Count of each level's group alone.
+    by_level: [u64; MAX_LEVELS],
 }
 
 impl HostModel for CountingModel<'_> {
@@ -178,18 +201,16 @@ impl HostModel for CountingModel<'_> {
         progress_formula(self.capacity(), self.usage(host), after)
     }
     fn room(&self, host: &CountingHost) -> Room {
-        let lower: f64 = host
-            .a
-            .iter()
-            .zip(&self.min_cpu_per_vcpu)
-            .map(|(&a, &w)| a as f64 * w)
-            .sum();
-        // A VM adds at most its vCPUs to the premium or the separate
-        // term, but can end the sharing discount (a new smallest level
-        // raises the shared term): the count can grow by that discount too.
         let p = self.parts(&host.a, &host.n);
+        debug_assert_eq!(host.cpus, p.premium + p.separate.min(p.shared));
+        let mut cpus = [f64::NEG_INFINITY; MAX_LEVELS];
+        for (i, c) in cpus.iter_mut().enumerate().take(self.levels.len()) {
+            *c = self.opts.cpus as f64 - self.floor_before_vm(host, &p, i);
+        }
+        // A VM can also end the sharing discount (a new smallest level
+        // raises the shared term): the count can grow by that much more.
         Room {
-            cpus: self.opts.cpus as f64 - lower,
+            cpus,
             mem_mb: self.opts.mem_mb.saturating_sub(host.mem_mb),
             extra_cpu_growth: p.separate.saturating_sub(p.shared),
         }
@@ -197,6 +218,7 @@ impl HostModel for CountingModel<'_> {
     fn demand(&self, vm: usize) -> Demand {
         let v = &self.vms[vm];
         Demand {
+            level_idx: usize::from(v.level_idx),
             cpus: f64::from(v.vcpus) * self.min_cpu_per_vcpu[usize::from(v.level_idx)],
             mem_mb: v.mem_mb,
             // Adding vCPUs to a group never raises its count by more than
@@ -208,6 +230,9 @@ impl HostModel for CountingModel<'_> {
                 (f64::from(v.vcpus) / v.level).ceil() as u64 + 1
             },
         }
+    }
+    fn level_count(&self) -> usize {
+        self.levels.len().max(1)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod vnode;
 pub use counting::CountingModel;
 pub use vnode::VnodeModel;
 
+use super::schedule::MAX_LEVELS;
 use super::ClusterError;
 
 /// CPUs and MB a host holds (in use) or can hold (capacity).
@@ -22,13 +23,14 @@ pub struct Usage {
 }
 
 /// What a host could still take, as upper bounds, for the host index
-/// ([`crate::cluster::index`]). The CPU figure is real: capacity minus the
-/// sum over levels of vCPUs / level, a lower bound of the CPUs any level
-/// rule can count.
+/// ([`crate::cluster::index`]). Per level index `l`, `cpus[l]` bounds the
+/// vCPUs / level a VM of that level can bring: the host's CPUs in use after
+/// such a VM are at least `capacity - cpus[l] + vcpus / level` (premium:
+/// `+ vcpus`), whatever the level rules round.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Room {
-    /// CPUs (real, may be negative on an over-capacity host).
-    pub cpus: f64,
+    /// Per level index, CPUs (real, may be negative on an over-capacity host).
+    pub cpus: [f64; MAX_LEVELS],
     /// MB.
     pub mem_mb: u64,
     /// CPUs in use can grow by up to this much more than a VM's
@@ -40,7 +42,9 @@ pub struct Room {
 /// much it can add to the host's usage.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Demand {
-    /// vCPUs / level (real).
+    /// Level index of the VM.
+    pub level_idx: usize,
+    /// vCPUs / level (real; vCPUs for premium).
     pub cpus: f64,
     /// MB (also the most the host's MB in use can grow).
     pub mem_mb: u64,
@@ -52,7 +56,8 @@ pub struct Demand {
 pub const ROOM_EPS: f64 = 1e-6;
 
 impl Demand {
-    /// False when a host with this room certainly cannot take the VM.
+    /// False when a host with this room (CPUs of the VM's level, MB)
+    /// certainly cannot take the VM.
     #[inline]
     pub fn may_fit(&self, room_cpus: f64, room_mem_mb: u64) -> bool {
         room_cpus >= self.cpus - ROOM_EPS && room_mem_mb >= self.mem_mb
@@ -83,12 +88,14 @@ pub trait HostModel: Sync {
     fn progress(&self, host: &Self::Host, vm: usize) -> f64;
     /// Upper bounds of what the host could still take (see [`Room`]).
     /// Contract, checked by proptest: when `probe(host, vm)` fits,
-    /// `demand(vm).may_fit(room.cpus, room.mem_mb)` holds and the usage
+    /// `demand(vm).may_fit(room.cpus[demand.level_idx], room.mem_mb)` holds and the usage
     /// after is at most the usage now plus `max_cpu_growth +
     /// room.extra_cpu_growth` CPUs and `mem_mb` MB.
     fn room(&self, host: &Self::Host) -> Room;
     /// What VM `vm` needs of a [`Room`] (see [`Demand`]).
     fn demand(&self, vm: usize) -> Demand;
+    /// Level indexes [`HostModel::room`] fills (`1..=MAX_LEVELS`).
+    fn level_count(&self) -> usize;
 }
 
 /// The host models by name.

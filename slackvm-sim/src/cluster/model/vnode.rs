@@ -6,7 +6,7 @@
 //! memory), and checked against the real deployment in debug builds.
 
 use super::{Demand, HostModel, Room, Usage};
-use crate::cluster::schedule::ClusterVm;
+use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
 use crate::host::{missing_for, Host, HostOptions};
 use crate::scheduler::{LocalScheduler, VmRequest};
 use crate::topology::Topology;
@@ -19,6 +19,10 @@ pub struct VnodeModel {
     opts: HostOptions,
     /// One prepared request per VM (built once, so runs do not allocate).
     requests: Vec<VmRequest>,
+    /// Level index of each VM (as in the schedule).
+    level_idx: Vec<usize>,
+    /// Level of each level index.
+    levels: Vec<f64>,
 }
 
 impl VnodeModel {
@@ -30,10 +34,18 @@ impl VnodeModel {
             .zip(ids)
             .map(|(v, id)| VmRequest::new(id.clone(), v.vcpus, v.mem_mb, v.level))
             .collect();
+        let level_idx: Vec<usize> = vms.iter().map(|v| usize::from(v.level_idx)).collect();
+        let mut levels = vec![1.0; level_idx.iter().max().map_or(0, |&m| m + 1)];
+        for v in vms {
+            levels[usize::from(v.level_idx)] = v.level;
+        }
+        debug_assert!(levels.len() <= MAX_LEVELS);
         VnodeModel {
             topo,
             opts,
             requests,
+            level_idx,
+            levels,
         }
     }
 }
@@ -98,16 +110,19 @@ impl HostModel for VnodeModel {
         host.progress(r.vcpus, r.mem_mb, r.level)
     }
     fn room(&self, host: &Host) -> Room {
-        // A vNode of level l holding A vCPUs needs at least A / l CPUs:
-        // what it holds beyond that, plus the free CPUs, bounds the room.
-        let spare: f64 = host
-            .vnodes()
-            .iter()
-            .map(|v| (v.cap() as f64 - v.alloc_vcpus() as f64 / v.level()).max(0.0))
-            .sum();
+        // The VM's vNode grows to at least (vCPUs + its VMs') / level and
+        // never shrinks on a deployment; other vNodes keep their CPUs.
+        let free = host.free_cpus() as f64;
+        let mut cpus = [f64::NEG_INFINITY; MAX_LEVELS];
+        for (c, &level) in cpus.iter_mut().zip(&self.levels) {
+            *c = host.vnode_of_level(level).map_or(free, |i| {
+                let v = &host.vnodes()[i];
+                free + v.cap() as f64 - v.alloc_vcpus() as f64 / level
+            });
+        }
         let mem = host.mem();
         Room {
-            cpus: host.free_cpus() as f64 + spare,
+            cpus,
             mem_mb: mem.allowed_mb().saturating_sub(mem.alloc_mb()),
             extra_cpu_growth: 0,
         }
@@ -115,12 +130,16 @@ impl HostModel for VnodeModel {
     fn demand(&self, vm: usize) -> Demand {
         let r = &self.requests[vm];
         Demand {
+            level_idx: self.level_idx[vm],
             cpus: f64::from(r.vcpus) / r.level,
             mem_mb: r.mem_mb,
             // A vNode grows by at most the request (capacity.rs,
             // `missing_for`); below level 1 by up to vcpus / level.
             max_cpu_growth: (f64::from(r.vcpus) / r.level.min(1.0)).ceil() as u64,
         }
+    }
+    fn level_count(&self) -> usize {
+        self.levels.len().max(1)
     }
 }
 
