@@ -17,6 +17,8 @@
 //! - [`global`]: the global daemon (placement over several local daemons).
 //! - [`client`]: a minimal HTTP/1.1 client for loopback/LAN use.
 //! - [`server`]: binding and graceful shutdown.
+//! - [`startup`]: what the binaries share at start-up (addresses and
+//!   environment keys, loopback guard, token file, serve).
 
 pub mod api;
 pub mod client;
@@ -27,4 +29,5 @@ pub mod local;
 pub mod monitor;
 pub mod params;
 pub mod server;
+pub mod startup;
 pub mod trace;

@@ -2,11 +2,11 @@
 //! progress, listvm) against a local or the global daemon. Prints the JSON
 //! answer; exits 1 when the answer is not a success.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use slackvm_live::config::{self, EnvSource};
-use slackvm_live::{api, client};
+use slackvm_live::{client, startup};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -35,15 +35,8 @@ enum Command {
     Deploy {
         #[arg(long)]
         name: String,
-        /// vCPUs.
-        #[arg(long)]
-        cpu: u32,
-        /// Memory in GB (fractional allowed).
-        #[arg(long)]
-        mem: f64,
-        /// Oversubscription level.
-        #[arg(long, default_value_t = 1.0)]
-        oc: f64,
+        #[command(flatten)]
+        shape: Shape,
         /// Disk image path (on the host).
         #[arg(long)]
         qcow2: Option<String>,
@@ -57,32 +50,43 @@ enum Command {
     Status,
     /// Progress toward the ideal memory-per-core ratio for such a VM.
     Progress {
-        #[arg(long)]
-        cpu: u32,
-        #[arg(long)]
-        mem: f64,
-        #[arg(long, default_value_t = 1.0)]
-        oc: f64,
+        #[command(flatten)]
+        shape: Shape,
     },
     /// VMs hosted.
     Listvm,
 }
 
+/// A VM's shape, as `deploy` and `progress` take it.
+#[derive(Debug, clap::Args)]
+struct Shape {
+    /// vCPUs.
+    #[arg(long)]
+    cpu: u32,
+    /// Memory in GB (fractional allowed).
+    #[arg(long)]
+    mem: f64,
+    /// Oversubscription level.
+    #[arg(long, default_value_t = 1.0)]
+    oc: f64,
+}
+
+impl Shape {
+    /// The query parameters `cpu`, `mem`, `oc`.
+    fn query(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("cpu", self.cpu.to_string()),
+            ("mem", self.mem.to_string()),
+            ("oc", self.oc.to_string()),
+        ]
+    }
+}
+
 fn path_of(command: &Command) -> String {
     match command {
-        Command::Deploy {
-            name,
-            cpu,
-            mem,
-            oc,
-            qcow2,
-        } => {
-            let mut q = vec![
-                ("name", name.clone()),
-                ("cpu", cpu.to_string()),
-                ("mem", mem.to_string()),
-                ("oc", oc.to_string()),
-            ];
+        Command::Deploy { name, shape, qcow2 } => {
+            let mut q = vec![("name", name.clone())];
+            q.extend(shape.query());
             if let Some(d) = qcow2 {
                 q.push(("qcow2", d.clone()));
             }
@@ -90,14 +94,7 @@ fn path_of(command: &Command) -> String {
         }
         Command::Remove { name } => client::path_with_query("/remove", &[("name", name.clone())]),
         Command::Status => "/status".into(),
-        Command::Progress { cpu, mem, oc } => client::path_with_query(
-            "/progress",
-            &[
-                ("cpu", cpu.to_string()),
-                ("mem", mem.to_string()),
-                ("oc", oc.to_string()),
-            ],
-        ),
+        Command::Progress { shape } => client::path_with_query("/progress", &shape.query()),
         Command::Listvm => "/listvm".into(),
     }
 }
@@ -108,16 +105,9 @@ async fn main() -> Result<()> {
     let env = EnvSource::load(&args.env_file)?;
     let addr = match &args.url {
         Some(u) => config::strip_scheme(u).to_string(),
-        None => {
-            config::listen_addr(None, &env, "SCL_URL", "SCL_PORT", "127.0.0.1:8099")?.to_string()
-        }
+        None => startup::LOCAL.addr(None, &env)?.to_string(),
     };
-    let token = args
-        .token_file
-        .as_deref()
-        .map(api::read_token_file)
-        .transpose()
-        .context("--token-file")?;
+    let token = startup::read_token(args.token_file.as_deref())?;
     let timeout = Duration::from_secs_f64(args.timeout_s.clamp(0.001, 86_400.0));
     let (status, body) =
         client::get_json(&addr, &path_of(&args.command), token.as_deref(), timeout).await?;

@@ -2,11 +2,11 @@
 //! 127.0.0.1:8100) over the local daemons given by `--nodes` or
 //! `SCG_NODE_URL_LIST`. Prints `listening on ADDR` once ready.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Parser;
 use slackvm_live::config::{self, EnvSource};
 use slackvm_live::global::{self, Global, GlobalOptions};
-use slackvm_live::{api, server};
+use slackvm_live::startup;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -40,16 +40,7 @@ struct Args {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let env = EnvSource::load(&args.env_file)?;
-    let addr = config::listen_addr(
-        args.listen.as_deref(),
-        &env,
-        "SCG_URL",
-        "SCG_PORT",
-        "127.0.0.1:8100",
-    )?;
-    if !server::is_loopback(&addr) && !args.allow_remote {
-        bail!("refusing to listen on non-loopback {addr} without --allow-remote (and consider --token-file)");
-    }
+    let addr = startup::GLOBAL.listen_addr(args.listen.as_deref(), args.allow_remote, &env)?;
     let nodes = config::node_list(
         args.nodes
             .as_deref()
@@ -59,13 +50,8 @@ async fn main() -> Result<()> {
     if nodes.is_empty() {
         bail!("no local daemon configured: give --nodes host:port,... or SCG_NODE_URL_LIST");
     }
-    let period = config::delay(args.delay_s, &env, "SCG_DELAY", 15.0)?;
-    let token = args
-        .token_file
-        .as_deref()
-        .map(api::read_token_file)
-        .transpose()
-        .context("--token-file")?;
+    let period = startup::GLOBAL.delay(args.delay_s, &env)?;
+    let token = startup::read_token(args.token_file.as_deref())?;
     let g = Global::new(GlobalOptions {
         nodes,
         node_timeout: Duration::from_millis(args.node_timeout_ms.max(1)),
@@ -78,11 +64,6 @@ async fn main() -> Result<()> {
         known.len()
     );
     tokio::spawn(g.clone().poll(period));
-    let app = global::router(g, token.as_deref());
-    let (listener, bound) = server::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    println!("listening on {bound}");
-    server::serve(listener, app).await?;
+    startup::serve(addr, global::router(g, token.as_deref())).await?;
     Ok(())
 }

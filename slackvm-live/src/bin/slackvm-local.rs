@@ -2,14 +2,14 @@
 //! 127.0.0.1:8099). Flags override the prototype's environment variables
 //! (and a `.env` file). Prints `listening on ADDR` once ready.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
-use slackvm_live::config::{self, EnvSource};
+use slackvm_live::config::EnvSource;
 use slackvm_live::hypervisor::domain_xml::DomainTemplate;
 use slackvm_live::hypervisor::memory::MemoryBackend;
 use slackvm_live::hypervisor::Hypervisor;
 use slackvm_live::local::{self, LocalCore, LocalOptions};
-use slackvm_live::{api, monitor, server, trace};
+use slackvm_live::{monitor, startup, trace};
 use slackvm_sim::topology::{self, SysfsOptions, Topology};
 use slackvm_sim::{Host, HostOptions};
 use std::path::PathBuf;
@@ -145,7 +145,7 @@ fn libvirt_backend(args: &Args, env: &EnvSource) -> Result<Box<dyn Hypervisor>> 
 #[cfg(not(feature = "live"))]
 fn libvirt_backend(_args: &Args, _env: &EnvSource) -> Result<Box<dyn Hypervisor>> {
     let _ = DomainTemplate::default();
-    bail!("the libvirt backend needs a build with `--features live` (Debian: apt-get install libvirt-dev pkg-config)")
+    anyhow::bail!("the libvirt backend needs a build with `--features live` (Debian: apt-get install libvirt-dev pkg-config)")
 }
 
 fn image_root(args: &Args) -> Result<Option<PathBuf>> {
@@ -155,21 +155,10 @@ fn image_root(args: &Args) -> Result<Option<PathBuf>> {
         .transpose()
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let args = Args::parse();
-    let env = EnvSource::load(&args.env_file)?;
-    let addr = config::listen_addr(
-        args.listen.as_deref(),
-        &env,
-        "SCL_URL",
-        "SCL_PORT",
-        "127.0.0.1:8099",
-    )?;
-    if !server::is_loopback(&addr) && !args.allow_remote {
-        bail!("refusing to listen on non-loopback {addr} without --allow-remote (and consider --token-file)");
-    }
-    let topo = Arc::new(load_topology(&args, &env)?);
+/// The local scheduler over this host's topology and the chosen backend,
+/// with the backend's VMs adopted.
+fn local_core(args: &Args, env: &EnvSource) -> Result<LocalCore> {
+    let topo = Arc::new(load_topology(args, env)?);
     let critical_size = match args.critical_size {
         Some(n) => n,
         None => env
@@ -183,7 +172,7 @@ async fn main() -> Result<()> {
             ..HostOptions::default()
         },
     );
-    let mut core = LocalCore::new(host, backend(&args, &env)?);
+    let mut core = LocalCore::new(host, backend(args, env)?);
     let report = core.adopt().context("adopting the hypervisor's VMs")?;
     eprintln!(
         "info: {} usable CPUs, {} MB; backend {}; adopted {} VM(s), {} refused",
@@ -193,27 +182,27 @@ async fn main() -> Result<()> {
         report.adopted.len(),
         report.refused.len()
     );
-    let token = args
-        .token_file
-        .as_deref()
-        .map(api::read_token_file)
-        .transpose()
-        .context("--token-file")?;
+    Ok(core)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let env = EnvSource::load(&args.env_file)?;
+    let addr = startup::LOCAL.listen_addr(args.listen.as_deref(), args.allow_remote, &env)?;
+    let core = local_core(&args, &env)?;
+    let token = startup::read_token(args.token_file.as_deref())?;
     let opts = LocalOptions {
         image_root: image_root(&args)?,
         token,
     };
     let (app, daemon) = local::router(core, opts);
     if let Some(path) = &args.trace {
-        let period = config::delay(args.delay_s, &env, "SCL_DELAY", 15.0)?;
+        let period = startup::LOCAL.delay(args.delay_s, &env)?;
         let writer = trace::create_live(path)?;
         let mon = monitor::Monitor::new(args.proc_root.clone());
         tokio::spawn(monitor::run(daemon.core.clone(), mon, writer, period));
     }
-    let (listener, bound) = server::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    println!("listening on {bound}");
-    server::serve(listener, app).await?;
+    startup::serve(addr, app).await?;
     Ok(())
 }
