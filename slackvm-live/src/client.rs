@@ -78,6 +78,15 @@ pub struct Conn {
     token: Option<String>,
 }
 
+/// Maps an I/O failure talking to `addr`.
+fn io_error(addr: &str) -> impl Fn(std::io::Error) -> ClientError + '_ {
+    move |source| ClientError::Io {
+        addr: addr.to_string(),
+        source,
+    }
+}
+
+/// A malformed answer from `addr`.
 fn proto(addr: &str, message: impl Into<String>) -> ClientError {
     ClientError::Protocol {
         addr: addr.to_string(),
@@ -89,12 +98,7 @@ impl Conn {
     /// Connects to `host:port` (an `http://` prefix is accepted).
     pub async fn connect(addr: &str, token: Option<&str>) -> Result<Self, ClientError> {
         let addr = crate::config::strip_scheme(addr).to_string();
-        let stream = TcpStream::connect(&addr)
-            .await
-            .map_err(|source| ClientError::Io {
-                addr: addr.clone(),
-                source,
-            })?;
+        let stream = TcpStream::connect(&addr).await.map_err(io_error(&addr))?;
         stream.set_nodelay(true).ok();
         Ok(Conn {
             addr,
@@ -105,10 +109,6 @@ impl Conn {
 
     /// `GET path_and_query` on this connection (kept open unless `close`).
     pub async fn get(&mut self, path_and_query: &str, close: bool) -> Result<Answer, ClientError> {
-        let io = |source| ClientError::Io {
-            addr: self.addr.clone(),
-            source,
-        };
         let auth = self
             .token
             .as_deref()
@@ -123,7 +123,7 @@ impl Conn {
             .get_mut()
             .write_all(request.as_bytes())
             .await
-            .map_err(io)?;
+            .map_err(io_error(&self.addr))?;
         self.read_answer().await
     }
 
@@ -133,10 +133,7 @@ impl Conn {
             .stream
             .read_line(&mut line)
             .await
-            .map_err(|source| ClientError::Io {
-                addr: self.addr.clone(),
-                source,
-            })?;
+            .map_err(io_error(&self.addr))?;
         if n == 0 {
             return Err(proto(&self.addr, "connection closed before the answer"));
         }
@@ -178,10 +175,7 @@ impl Conn {
                 self.stream
                     .read_to_end(&mut body)
                     .await
-                    .map_err(|source| ClientError::Io {
-                        addr: self.addr.clone(),
-                        source,
-                    })?;
+                    .map_err(io_error(&self.addr))?;
                 body
             }
         };
@@ -193,10 +187,7 @@ impl Conn {
         self.stream
             .read_exact(&mut body)
             .await
-            .map_err(|source| ClientError::Io {
-                addr: self.addr.clone(),
-                source,
-            })?;
+            .map_err(io_error(&self.addr))?;
         Ok(body)
     }
 
