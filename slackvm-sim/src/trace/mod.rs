@@ -17,6 +17,17 @@ use std::path::PathBuf;
 pub const HEADER: &str =
     "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\tsb_dsc";
 
+/// The uncompressed text of a trace held in memory: gzip (detected by its
+/// magic bytes) is decoded, plain text is copied.
+pub fn decompress(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    if !data.starts_with(&read::GZIP_MAGIC) {
+        return Ok(data.to_vec());
+    }
+    let mut out = Vec::with_capacity(data.len() * 8);
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(data), &mut out)?;
+    Ok(out)
+}
+
 /// Kind of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RecKind {
@@ -90,6 +101,53 @@ pub struct Record {
     pub sb_unused: Option<f64>,
     /// Free-form JSON description of the vNode.
     pub sb_dsc: Option<String>,
+}
+
+/// One row to write, borrowing its text: what [`TraceWriter::write_row`]
+/// takes, so that a producer can write rows without building [`Record`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Row<'a> {
+    /// Seconds since the start of the run.
+    pub tmp: u64,
+    /// Record kind.
+    pub rec: Option<RecKind>,
+    /// Resource.
+    pub res: Option<Res>,
+    /// Usage.
+    pub val: Option<f64>,
+    /// Capacity.
+    pub config: Option<f64>,
+    /// vNode id.
+    pub subset: Option<&'a str>,
+    /// VM identifier.
+    pub vm_uuid: Option<&'a str>,
+    /// VM name.
+    pub vm_cmn: Option<&'a str>,
+    /// Level as written.
+    pub sb_oc: Option<&'a str>,
+    /// Units the vNode could release.
+    pub sb_unused: Option<f64>,
+    /// Free-form JSON description of the vNode.
+    pub sb_dsc: Option<&'a str>,
+}
+
+impl Record {
+    /// The record as a [`Row`] borrowing its text.
+    pub fn row(&self) -> Row<'_> {
+        Row {
+            tmp: self.tmp,
+            rec: self.rec,
+            res: self.res,
+            val: self.val,
+            config: self.config,
+            subset: self.subset.as_deref(),
+            vm_uuid: self.vm_uuid.as_deref(),
+            vm_cmn: self.vm_cmn.as_deref(),
+            sb_oc: self.sb_oc.as_deref(),
+            sb_unused: self.sb_unused,
+            sb_dsc: self.sb_dsc.as_deref(),
+        }
+    }
 }
 
 /// Errors reading or writing a trace.

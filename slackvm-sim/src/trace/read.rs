@@ -1,11 +1,21 @@
 //! Streaming trace reader: one row at a time, plain or gzip (detected by
 //! magic bytes), 1 MiB buffers, errors naming the file, line and column.
+//!
+//! Each line is read as bytes into one reused buffer and split in place;
+//! only the text columns are checked for UTF-8, and they are copied into
+//! the caller's [`Record`], whose strings are reused from row to row.
 
 use super::{RecKind, Record, Res, TraceError};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+
+/// First bytes of a gzip stream.
+pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Input buffer size.
+const BUF_SIZE: usize = 1 << 20;
 
 const COLUMNS: [&str; 11] = [
     "tmp",
@@ -22,11 +32,17 @@ const COLUMNS: [&str; 11] = [
 ];
 
 /// Reads records from a monitoring trace.
+///
+/// Lines are read as bytes into one reused buffer and split in place: no
+/// allocation per row once the text columns of the [`Record`] passed to
+/// [`TraceReader::next_into`] have grown to their longest value.
 pub struct TraceReader {
     path: PathBuf,
     input: Box<dyn BufRead + Send>,
     line_no: u64,
-    buf: String,
+    buf: Vec<u8>,
+    /// Strings of text columns set to `None`, kept for reuse.
+    spare: [String; 5],
 }
 
 impl std::fmt::Debug for TraceReader {
@@ -45,10 +61,13 @@ impl TraceReader {
             path: path.to_path_buf(),
             source,
         };
-        let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
-        let gz = file.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+        let mut file = BufReader::with_capacity(BUF_SIZE, File::open(path).map_err(io)?);
+        let gz = file.fill_buf().map_err(io)?.starts_with(&GZIP_MAGIC);
         let input: Box<dyn BufRead + Send> = if gz {
-            Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(file)))
+            Box::new(BufReader::with_capacity(
+                BUF_SIZE,
+                MultiGzDecoder::new(file),
+            ))
         } else {
             Box::new(file)
         };
@@ -61,32 +80,43 @@ impl TraceReader {
             path: path.to_path_buf(),
             input,
             line_no: 0,
-            buf: String::with_capacity(512),
+            buf: Vec::with_capacity(4096),
+            spare: Default::default(),
         };
         if !reader.read_line()? {
             return Err(reader.error("tmp", "empty file: the header line is missing".into()));
         }
-        let header: Vec<&str> = reader
-            .buf
-            .trim_end_matches(['\n', '\r'])
-            .split('\t')
-            .collect();
-        if header.len() < COLUMNS.len() - 1
-            || header[..COLUMNS.len() - 1] != COLUMNS[..COLUMNS.len() - 1]
-        {
-            return Err(reader.error(
+        reader.check_header()?;
+        Ok(reader)
+    }
+
+    fn check_header(&self) -> Result<(), TraceError> {
+        let wanted = COLUMNS.len() - 1; // sb_dsc may be absent
+        let line = trim_newline(&self.buf);
+        let header: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+        let same = header.len() >= wanted
+            && header[..wanted]
+                .iter()
+                .zip(&COLUMNS[..wanted])
+                .all(|(h, c)| *h == c.as_bytes());
+        if same {
+            Ok(())
+        } else {
+            Err(self.error(
                 "tmp",
                 format!("bad header, expected `{}`", COLUMNS.join(" ")),
-            ));
+            ))
         }
-        Ok(reader)
     }
 
     /// Reads from bytes in memory (plain or gzip); `name` names them in errors.
     pub fn from_bytes(name: &str, data: &'static [u8]) -> Result<Self, TraceError> {
         let path = Path::new(name);
-        let input: Box<dyn BufRead + Send> = if data.starts_with(&[0x1f, 0x8b]) {
-            Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(data)))
+        let input: Box<dyn BufRead + Send> = if data.starts_with(&GZIP_MAGIC) {
+            Box::new(BufReader::with_capacity(
+                BUF_SIZE,
+                MultiGzDecoder::new(data),
+            ))
         } else {
             Box::new(data)
         };
@@ -97,7 +127,7 @@ impl TraceReader {
     pub fn open_any(path: &Path) -> Result<Self, TraceError> {
         if path == Path::new("-") {
             let stdin: Box<dyn Read + Send> = Box::new(std::io::stdin());
-            Self::from_reader(path, Box::new(BufReader::with_capacity(1 << 20, stdin)))
+            Self::from_reader(path, Box::new(BufReader::with_capacity(BUF_SIZE, stdin)))
         } else {
             Self::open(path)
         }
@@ -107,7 +137,7 @@ impl TraceReader {
         self.buf.clear();
         let n = self
             .input
-            .read_line(&mut self.buf)
+            .read_until(b'\n', &mut self.buf)
             .map_err(|source| TraceError::Io {
                 path: self.path.clone(),
                 source,
@@ -136,70 +166,192 @@ impl TraceReader {
             if !self.read_line()? {
                 return Ok(false);
             }
-            if !self.buf.trim().is_empty() {
+            if !is_blank(&self.buf) {
                 break;
             }
         }
         let line = std::mem::take(&mut self.buf);
-        let result = self.parse(line.trim_end_matches(['\n', '\r']), rec);
+        let result = self.parse(trim_newline(&line), rec);
         self.buf = line;
         result.map(|()| true)
     }
 
-    fn parse(&self, line: &str, rec: &mut Record) -> Result<(), TraceError> {
-        let mut fields = line.splitn(COLUMNS.len(), '\t');
-        let mut next = |i: usize| {
-            fields
-                .next()
-                .ok_or_else(|| self.error(COLUMNS[i], "missing column".into()))
-        };
-        let tmp = next(0)?;
-        rec.tmp = tmp
-            .trim()
-            .parse()
-            .map_err(|_| self.error("tmp", format!("`{tmp}` is not a whole number of seconds")))?;
-        rec.rec = Some(match next(1)? {
+    fn parse(&mut self, line: &[u8], rec: &mut Record) -> Result<(), TraceError> {
+        let line = std::str::from_utf8(line).map_err(|e| {
+            let column = column_at(line, e.valid_up_to());
+            self.error(column, "not valid UTF-8".into())
+        })?;
+        let (fields, n) = split_fields(line);
+        if n < COLUMNS.len() - 1 {
+            return Err(self.error(COLUMNS[n], "missing column".into()));
+        }
+        let tmp = fields[0];
+        rec.tmp = parse_u64(tmp).ok_or_else(|| {
+            self.error("tmp", format!("`{tmp}` is not a whole number of seconds"))
+        })?;
+        rec.rec = Some(match fields[1] {
             "global" => RecKind::Global,
             "subset" => RecKind::Subset,
             "vm" => RecKind::Vm,
             other => return Err(self.error("rec", format!("unknown record kind `{other}`"))),
         });
-        rec.res = Some(match next(2)? {
+        rec.res = Some(match fields[2] {
             "cpu" => Res::Cpu,
             "mem" => Res::Mem,
             other => return Err(self.error("res", format!("unknown resource `{other}`"))),
         });
-        rec.val = self.number(next(3)?, "val")?;
-        rec.config = self.number(next(4)?, "config")?;
-        set_text(&mut rec.subset, next(5)?);
-        set_text(&mut rec.vm_uuid, next(6)?);
-        set_text(&mut rec.vm_cmn, next(7)?);
-        set_text(&mut rec.sb_oc, next(8)?);
-        rec.sb_unused = self.number(next(9)?, "sb_unused")?;
+        rec.val = self.number(fields[3], "val")?;
+        rec.config = self.number(fields[4], "config")?;
+        rec.sb_unused = self.number(fields[9], "sb_unused")?;
+        let spare = &mut self.spare;
+        set_text(&mut rec.subset, &mut spare[0], fields[5]);
+        set_text(&mut rec.vm_uuid, &mut spare[1], fields[6]);
+        set_text(&mut rec.vm_cmn, &mut spare[2], fields[7]);
+        set_text(&mut rec.sb_oc, &mut spare[3], fields[8]);
         // sb_dsc is free form and may be absent in hand-written traces.
-        set_text(&mut rec.sb_dsc, fields.next().unwrap_or("None"));
+        let dsc = if n == COLUMNS.len() {
+            fields[10]
+        } else {
+            "None"
+        };
+        set_text(&mut rec.sb_dsc, &mut spare[4], dsc);
         Ok(())
     }
 
     fn number(&self, text: &str, column: &'static str) -> Result<Option<f64>, TraceError> {
-        let t = text.trim();
+        let t = trim(text);
         if t == "None" || t.is_empty() {
             return Ok(None);
         }
-        t.parse::<f64>()
+        parse_f64(t)
             .map(Some)
-            .map_err(|_| self.error(column, format!("`{t}` is not a number")))
+            .ok_or_else(|| self.error(column, format!("`{t}` is not a number")))
     }
 }
 
-fn set_text(slot: &mut Option<String>, text: &str) {
+/// Sets a text column, `None` for `None` or empty. Strings dropped by a
+/// `None` are parked in `spare` and reused by the next value, so that rows
+/// alternating between `None` and text do not allocate.
+fn set_text(slot: &mut Option<String>, spare: &mut String, text: &str) {
     if text == "None" || text.is_empty() {
-        *slot = None;
-    } else if let Some(s) = slot {
-        s.clear();
-        s.push_str(text);
+        if let Some(s) = slot.take() {
+            if s.capacity() > spare.capacity() {
+                *spare = s;
+            }
+        }
+        return;
+    }
+    let s = slot.get_or_insert_with(|| std::mem::take(spare));
+    s.clear();
+    s.push_str(text);
+}
+
+/// The line's columns: the first 10 split at tabs, the 11th (`sb_dsc`,
+/// free form) the rest of the line, as `splitn(11, '\t')` would; and how
+/// many there are.
+fn split_fields(line: &str) -> ([&str; COLUMNS.len()], usize) {
+    let mut fields = [""; COLUMNS.len()];
+    let bytes = line.as_bytes();
+    let mut n = 0;
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\t' {
+            // Tabs are ASCII: slicing at them keeps UTF-8 boundaries.
+            fields[n] = &line[start..i];
+            n += 1;
+            start = i + 1;
+            if n == COLUMNS.len() - 1 {
+                break;
+            }
+        }
+    }
+    fields[n] = &line[start..];
+    (fields, n + 1)
+}
+
+/// The column holding byte `offset` of the line.
+fn column_at(line: &[u8], offset: usize) -> &'static str {
+    let tabs = line[..offset].iter().filter(|&&b| b == b'\t').count();
+    COLUMNS[tabs.min(COLUMNS.len() - 1)]
+}
+
+/// `str::trim`, skipped when the ends are not whitespace (the usual case).
+fn trim(text: &str) -> &str {
+    let b = text.as_bytes();
+    let plain = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii_alphanumeric());
+    if plain(b.first()) && plain(b.last()) {
+        text
     } else {
-        *slot = Some(text.to_string());
+        text.trim()
+    }
+}
+
+/// A whole number of seconds (`str::trim` then `u64::from_str`).
+fn parse_u64(text: &str) -> Option<u64> {
+    let t = trim(text);
+    let b = t.as_bytes();
+    if !b.is_empty() && b.len() <= 19 && b.iter().all(u8::is_ascii_digit) {
+        return Some(b.iter().fold(0, |v, &d| v * 10 + u64::from(d - b'0')));
+    }
+    t.parse().ok()
+}
+
+/// `f64::from_str`, with an exact fast path for plain decimals such as
+/// `0.4278` and `232`: at most 15 significant digits and no exponent, so
+/// the digits `m` and `10^k` are exact and `m / 10^k` is correctly rounded.
+fn parse_f64(text: &str) -> Option<f64> {
+    parse_short_decimal(text).or_else(|| text.parse().ok())
+}
+
+fn parse_short_decimal(text: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, body) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        b => (false, b),
+    };
+    if body.is_empty() || body.len() > 16 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut decimals = None;
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => m = m * 10 + u64::from(c - b'0'),
+            b'.' if decimals.is_none() && i > 0 => decimals = Some(body.len() - i - 1),
+            _ => return None,
+        }
+    }
+    let k = decimals.unwrap_or(0);
+    if k == 0 && decimals.is_some() {
+        return None; // "1." : let the standard parser decide
+    }
+    // At most 15 digits (16 bytes with the point): m < 10^15 < 2^53.
+    if body.len() - usize::from(decimals.is_some()) > 15 {
+        return None;
+    }
+    let x = m as f64 / POW10[k];
+    Some(if negative { -x } else { x })
+}
+
+/// The line without its trailing `\n` and `\r` characters.
+fn trim_newline(line: &[u8]) -> &[u8] {
+    let end = line
+        .iter()
+        .rposition(|&b| b != b'\n' && b != b'\r')
+        .map_or(0, |i| i + 1);
+    &line[..end]
+}
+
+/// True when the line holds only whitespace (`str::trim` is empty).
+fn is_blank(line: &[u8]) -> bool {
+    // ASCII whitespace as `char::is_whitespace` sees it: \t \n \x0B \x0C \r and space.
+    match line.iter().find(|&&b| !matches!(b, 9..=13 | b' ')) {
+        None => true,
+        Some(&b) if b < 0x80 => false,
+        // Non-ASCII: Unicode whitespace is possible, let `str` decide.
+        Some(_) => std::str::from_utf8(line).is_ok_and(|s| s.trim().is_empty()),
     }
 }
 
@@ -212,5 +364,193 @@ impl Iterator for TraceReader {
             Ok(false) => None,
             Err(e) => Some(Err(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\tsb_dsc\n";
+
+    fn reader(body: &'static str) -> Result<TraceReader, TraceError> {
+        TraceReader::from_reader(Path::new("t.tsv"), Box::new(body.as_bytes()))
+    }
+
+    fn rows(body: &'static str) -> Result<Vec<Record>, TraceError> {
+        reader(body)?.collect()
+    }
+
+    fn parse_error(body: &'static str) -> (u64, &'static str, String) {
+        match rows(body) {
+            Err(TraceError::Parse {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, column, message),
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_every_column_and_none() {
+        let body = Box::leak(
+            format!(
+                "{HEADER}0\tvm\tcpu\t0.25\t2\tsubset-2.0\tua\ta\t2.0\tNone\t{{\"x\":[1,\t2]}}\r\n\n  \n15\tglobal\tmem\tNone\t31776\tNone\tNone\tNone\tNone\t3\n"
+            )
+            .into_boxed_str(),
+        );
+        let got = rows(body).expect("parses");
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[0],
+            Record {
+                tmp: 0,
+                rec: Some(RecKind::Vm),
+                res: Some(Res::Cpu),
+                val: Some(0.25),
+                config: Some(2.0),
+                subset: Some("subset-2.0".into()),
+                vm_uuid: Some("ua".into()),
+                vm_cmn: Some("a".into()),
+                sb_oc: Some("2.0".into()),
+                sb_unused: None,
+                sb_dsc: Some("{\"x\":[1,\t2]}".into()),
+            }
+        );
+        assert_eq!(got[1].tmp, 15);
+        assert_eq!(got[1].rec, Some(RecKind::Global));
+        assert_eq!(got[1].val, None);
+        assert_eq!(got[1].sb_unused, Some(3.0));
+        assert_eq!(got[1].sb_dsc, None);
+        assert_eq!(got[1].subset, None);
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let (line, column, _) = parse_error(
+            "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\n\
+             0\tglobal\tcpu\t1.0\t8\tNone\tNone\tNone\tNone\tNone\n\
+             5\tglobal\tcpu\tabc\t8\tNone\tNone\tNone\tNone\tNone\n",
+        );
+        assert_eq!((line, column), (3, "val"));
+        let (line, column, message) = parse_error(
+            "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\n\
+             x\tglobal\tcpu\t1.0\t8\tNone\tNone\tNone\tNone\tNone\n",
+        );
+        assert_eq!((line, column), (2, "tmp"));
+        assert!(message.contains("`x`"), "{message}");
+        let (line, column, _) = parse_error(
+            "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\n\
+             0\tglobal\tcpu\t1.0\n",
+        );
+        assert_eq!((line, column), (2, "config"));
+        let (_, column, message) = parse_error(
+            "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\n\
+             0\thost\tcpu\t1.0\t8\tNone\tNone\tNone\tNone\tNone\n",
+        );
+        assert_eq!(column, "rec");
+        assert!(message.contains("`host`"), "{message}");
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_column() {
+        let mut body = HEADER.as_bytes().to_vec();
+        body.extend_from_slice(b"0\tvm\tcpu\t1.0\t2\tsubset-1.0\tu\xff\ta\t1.0\tNone\tNone\n");
+        let body: &'static [u8] = body.leak();
+        let err = TraceReader::from_reader(Path::new("t.tsv"), Box::new(body))
+            .expect("header")
+            .next()
+            .expect("a row");
+        match err {
+            Err(TraceError::Parse { line, column, .. }) => {
+                assert_eq!((line, column), (2, "vm_uuid"))
+            }
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn header_is_checked() {
+        assert!(matches!(reader(""), Err(TraceError::Parse { line: 1, .. })));
+        assert!(matches!(
+            reader("tmp\trec\n0\tglobal\n"),
+            Err(TraceError::Parse { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn numbers_parse_as_the_standard_parser_does() {
+        for t in [
+            "0",
+            "-0",
+            "-0.0",
+            "0.4278",
+            "232",
+            "1031742",
+            "1e-05",
+            "1.",
+            ".5",
+            "+5",
+            "inf",
+            "-inf",
+            "nan",
+            "NaN",
+            "0.30000000000000004",
+            "123456789012345",
+            "1234567890123456",
+            "9007199254740993",
+            "00.5",
+            "1.2.3",
+            "-",
+            "",
+            "1e400",
+            "0x10",
+            "1_0",
+        ] {
+            let want = t.parse::<f64>().ok();
+            let got = parse_f64(t);
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "`{t}`: {got:?} vs {want:?}"
+            );
+        }
+        for t in [
+            "0",
+            "15",
+            "+15",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-1",
+            "1.0",
+            "",
+        ] {
+            assert_eq!(parse_u64(t), t.trim().parse::<u64>().ok(), "`{t}`");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        #[test]
+        fn decimals_parse_exactly(int in 0u64..10_000_000_000, frac in 0u64..100_000_000, k in 0usize..9, neg: bool) {
+            let sign = if neg { "-" } else { "" };
+            let t = format!("{sign}{int}.{:0k$}", frac % 10u64.pow(k as u32));
+            let t = if k == 0 { format!("{sign}{int}") } else { t };
+            proptest::prop_assert_eq!(parse_f64(&t).map(f64::to_bits), t.parse::<f64>().ok().map(f64::to_bits), "{}", t);
+        }
+    }
+
+    #[test]
+    fn blank_lines() {
+        assert!(is_blank(b"\n"));
+        assert!(is_blank(b" \t\r\n"));
+        assert!(is_blank("\u{a0}\n".as_bytes()));
+        assert!(!is_blank(b"0\n"));
+        assert!(!is_blank("\u{e9}\n".as_bytes()));
+        assert_eq!(trim_newline(b"a\tb\r\n\n"), b"a\tb");
+        assert_eq!(trim_newline(b"\n"), b"");
     }
 }
