@@ -21,11 +21,18 @@
 //! + (room_mb - vm_mb) * host_cpus` (worst fit prunes below its best) and
 //! at least `room_now - (max_growth + extra_growth) * host_mb - vm_mb *
 //! host_cpus` (best fit prunes above its best); ties go to the lowest index as in the scans.
-//! Every decision probes only candidates the bounds cannot rule out;
+//! Hosts in the empty host's state are left out of the tree: they all
+//! answer alike, so the lowest-numbered one stands for them (a kept
+//! ordered set). Every decision probes only candidates the bounds cannot
+//! rule out;
 //! updates after a placement or a departure are O(log hosts).
 
 use super::model::{Demand, HostModel, Room, Usage, ROOM_EPS};
 use super::policy::slack_after;
+use std::collections::BTreeSet;
+
+/// Most memory strata (distinct VM memory sizes) an index keeps.
+pub const MAX_STRATA: usize = 16;
 
 /// Bounds over hosts, one tree node per range of host indexes.
 #[derive(Debug, Clone)]
@@ -36,12 +43,16 @@ pub struct HostIndex {
     len: usize,
     /// Level indexes per node.
     levels: usize,
-    /// Per node and level index, the largest room CPUs in the subtree
-    /// (-inf for no host).
+    /// Memory thresholds (MB), increasing from 0: the VMs' memory sizes,
+    /// or quantiles of them when they are more than [`MAX_STRATA`].
+    strata_mb: Vec<u64>,
+    /// Per node, level index and stratum k, the largest room CPUs of a
+    /// host of the subtree with at least `strata_mb[k]` MB of room (-inf
+    /// for none): CPU and MB rooms of two different hosts never combine
+    /// into a false candidate when the VM's memory is a threshold.
     room_cpus: Vec<f64>,
-    /// Per node and level index, the largest `room_cpus * host_mb +
-    /// room_mb * host_cpus` of one host of the subtree (worst fit's bound
-    /// without mixing two hosts' rooms).
+    /// Per node and level index, the largest `floor(room_cpus) * host_mb +
+    /// room_mb * host_cpus` of one host of the subtree (worst fit's bound).
     room_sum: Vec<f64>,
     /// Largest room MB in the subtree.
     room_mem_mb: Vec<u64>,
@@ -50,6 +61,29 @@ pub struct HostIndex {
     slack_now: Vec<i128>,
     /// Host capacity.
     cap: Usage,
+    /// Hosts in the empty host's state: left out of the tree, stood for
+    /// by the lowest-numbered one.
+    pristine: BTreeSet<usize>,
+}
+
+/// The memory thresholds of an index over `model`'s VMs.
+fn strata_of<M: HostModel>(model: &M) -> Vec<u64> {
+    let mut sizes: Vec<u64> = (0..model.vm_count())
+        .map(|vm| model.demand(vm).mem_mb)
+        .collect();
+    sizes.push(0);
+    sizes.sort_unstable();
+    sizes.dedup();
+    if sizes.len() <= MAX_STRATA {
+        return sizes;
+    }
+    // Evenly spaced ranks, always keeping 0.
+    let last = sizes.len() - 1;
+    let mut out: Vec<u64> = (0..MAX_STRATA)
+        .map(|k| sizes[k * last / (MAX_STRATA - 1)])
+        .collect();
+    out.dedup();
+    out
 }
 
 /// A subtree: node number and the host range `[lo, hi)` it covers.
@@ -90,15 +124,19 @@ impl HostIndex {
         let size = hosts.len().next_power_of_two().max(1);
         let levels = model.level_count();
         debug_assert!((1..=super::schedule::MAX_LEVELS).contains(&levels));
+        let strata_mb = strata_of(model);
+        debug_assert!(strata_mb.first() == Some(&0) && strata_mb.len() <= MAX_STRATA);
         let mut index = HostIndex {
             size,
             len: hosts.len(),
             levels,
-            room_cpus: vec![f64::NEG_INFINITY; 2 * size * levels],
+            room_cpus: vec![f64::NEG_INFINITY; 2 * size * levels * strata_mb.len()],
+            strata_mb,
             room_sum: vec![f64::NEG_INFINITY; 2 * size * levels],
             room_mem_mb: vec![0; 2 * size],
             slack_now: vec![i128::MAX; 2 * size],
             cap: model.capacity(),
+            pristine: BTreeSet::new(),
         };
         for (i, h) in hosts.iter().enumerate() {
             index.set_leaf(model, i, h);
@@ -142,6 +180,12 @@ impl HostIndex {
     }
 
     fn set_leaf<M: HostModel>(&mut self, model: &M, i: usize, host: &M::Host) {
+        if model.is_pristine(host) {
+            self.pristine.insert(i);
+            self.clear_leaf(i);
+            return;
+        }
+        self.pristine.remove(&i);
         let Room {
             cpus,
             mem_mb,
@@ -150,21 +194,47 @@ impl HostIndex {
         debug_assert!(cpus[..self.levels].iter().all(|c| !c.is_nan()));
         let leaf = self.size + i;
         let (cap_cpus, cap_mem) = (self.cap.cpus as f64, self.cap.mem_mb as f64);
+        let strata = self.strata_mb.len();
         for (l, &c) in cpus.iter().enumerate().take(self.levels) {
-            self.room_cpus[leaf * self.levels + l] = c;
-            self.room_sum[leaf * self.levels + l] = c * cap_mem + mem_mb as f64 * cap_cpus;
+            let slot = (leaf * self.levels + l) * strata;
+            for (k, &t) in self.strata_mb.iter().enumerate() {
+                self.room_cpus[slot + k] = if mem_mb >= t { c } else { f64::NEG_INFINITY };
+            }
+            self.room_sum[leaf * self.levels + l] =
+                (c + ROOM_EPS).floor() * cap_mem + mem_mb as f64 * cap_cpus;
         }
         self.room_mem_mb[leaf] = mem_mb;
         self.slack_now[leaf] = slack_signed(self.cap, model.usage(host))
             - i128::from(extra_cpu_growth) * i128::from(self.cap.mem_mb);
     }
 
+    /// Leaves host `i` out of the tree's bounds.
+    fn clear_leaf(&mut self, i: usize) {
+        let leaf = self.size + i;
+        let w = self.levels * self.strata_mb.len();
+        self.room_cpus[leaf * w..(leaf + 1) * w].fill(f64::NEG_INFINITY);
+        self.room_sum[leaf * self.levels..(leaf + 1) * self.levels].fill(f64::NEG_INFINITY);
+        self.room_mem_mb[leaf] = 0;
+        self.slack_now[leaf] = i128::MAX;
+    }
+
+    /// The lowest-numbered pristine host, if VM `vm` fits it, and the room
+    /// it would have left.
+    fn pristine_candidate<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Best {
+        let &p = self.pristine.first()?;
+        let after = model.probe(&hosts[p], vm)?;
+        Some((slack_after(self.cap, after), p))
+    }
+
     fn pull(&mut self, node: usize) {
         let (l, r) = (2 * node, 2 * node + 1);
         let k = self.levels;
         for j in 0..k {
-            self.room_cpus[node * k + j] = self.room_cpus[l * k + j].max(self.room_cpus[r * k + j]);
             self.room_sum[node * k + j] = self.room_sum[l * k + j].max(self.room_sum[r * k + j]);
+        }
+        let w = k * self.strata_mb.len();
+        for j in 0..w {
+            self.room_cpus[node * w + j] = self.room_cpus[l * w + j].max(self.room_cpus[r * w + j]);
         }
         self.room_mem_mb[node] = self.room_mem_mb[l].max(self.room_mem_mb[r]);
         self.slack_now[node] = self.slack_now[l].min(self.slack_now[r]);
@@ -178,11 +248,31 @@ impl HostIndex {
         }
     }
 
-    fn may_fit(&self, d: &Demand, node: usize) -> bool {
-        d.may_fit(
-            self.room_cpus[node * self.levels + d.level_idx],
-            self.room_mem_mb[node],
-        )
+    /// The slot of `room_cpus` for VM demand `d` at node 0: level, then
+    /// the largest stratum at or below the VM's memory.
+    fn slot(&self, d: &Demand) -> usize {
+        let k = self.strata_mb.partition_point(|&t| t <= d.mem_mb) - 1;
+        d.level_idx * self.strata_mb.len() + k
+    }
+
+    /// Largest room CPUs for the VM (`slot` from [`HostIndex::slot`]).
+    fn room_cpus_at(&self, node: usize, slot: usize) -> f64 {
+        self.room_cpus[node * self.levels * self.strata_mb.len() + slot]
+    }
+
+    fn may_fit(&self, d: &Demand, slot: usize, node: usize) -> bool {
+        d.may_fit(self.room_cpus_at(node, slot), self.room_mem_mb[node])
+    }
+
+    fn query<M: HostModel>(&self, model: &M, vm: usize) -> Query {
+        let d = model.demand(vm);
+        Query {
+            slot: self.slot(&d),
+            // d.cpus = vCPUs / level; ROOM_EPS absorbs 3 * (1/3) != 1.
+            cpus_floor: (d.cpus + ROOM_EPS).floor() as i128,
+            d,
+            vm,
+        }
     }
 
     /// The lowest host index that fits VM `vm` (the choice of
@@ -194,59 +284,71 @@ impl HostIndex {
         vm: usize,
     ) -> Option<usize> {
         debug_assert_eq!(hosts.len(), self.len);
-        let d = model.demand(vm);
+        let q = self.query(model, vm);
+        let pristine = self.pristine_candidate(model, hosts, vm).map(|(_, p)| p);
         let mut from = 0;
         // Each round moves `from` right: at most `len` rounds.
-        while let Some(i) = self.leftmost_candidate(&d, self.root(), from) {
+        while let Some(i) = self.leftmost_candidate(&q, self.root(), from) {
+            if pristine.is_some_and(|p| p < i) {
+                break;
+            }
             if model.probe(&hosts[i], vm).is_some() {
                 return Some(i);
             }
             from = i + 1;
         }
-        None
+        pristine
     }
 
     /// The leftmost host at or after `from` in `span` whose bound passes.
-    fn leftmost_candidate(&self, d: &Demand, span: Span, from: usize) -> Option<usize> {
-        if span.hi <= from || span.lo >= self.len || !self.may_fit(d, span.node) {
+    fn leftmost_candidate(&self, q: &Query, span: Span, from: usize) -> Option<usize> {
+        if span.hi <= from || span.lo >= self.len || !self.may_fit(&q.d, q.slot, span.node) {
             return None;
         }
         if span.is_leaf() {
             return Some(span.lo);
         }
         let (left, right) = span.children();
-        self.leftmost_candidate(d, left, from)
-            .or_else(|| self.leftmost_candidate(d, right, from))
+        self.leftmost_candidate(q, left, from)
+            .or_else(|| self.leftmost_candidate(q, right, from))
     }
 
     /// The fitting host left with the least room, lowest index on ties
     /// (the choice of [`super::policy::best_fit`]).
     pub fn best_fit<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
         debug_assert_eq!(hosts.len(), self.len);
-        let d = model.demand(vm);
-        let mut best: Best = None;
-        self.best_in(model, hosts, vm, &d, self.root(), &mut best);
+        let q = self.query(model, vm);
+        let mut best: Best = self.pristine_candidate(model, hosts, vm);
+        let root = self.root();
+        if self.may_fit(&q.d, q.slot, root.node) {
+            self.best_in(
+                model,
+                hosts,
+                &q,
+                root,
+                self.lower_after(&q, root.node),
+                &mut best,
+            );
+        }
         best.map(|(_, i)| i)
     }
 
+    /// Branch and bound over `span`, whose bound passes and whose lower
+    /// bound is `lower`.
     fn best_in<M: HostModel>(
         &self,
         model: &M,
         hosts: &[M::Host],
-        vm: usize,
-        d: &Demand,
+        q: &Query,
         span: Span,
+        lower: u128,
         best: &mut Best,
     ) {
-        if span.lo >= self.len || !self.may_fit(d, span.node) {
-            return;
-        }
-        let lower = self.lower_after(d, span.node);
         if best.is_some_and(|(b, i)| lower > b || (lower == b && span.lo > i)) {
             return;
         }
         if span.is_leaf() {
-            if let Some(after) = model.probe(&hosts[span.lo], vm) {
+            if let Some(after) = model.probe(&hosts[span.lo], q.vm) {
                 let s = slack_after(self.cap, after);
                 debug_assert!(s >= lower, "best-fit lower bound above the truth");
                 if best.is_none_or(|(b, i)| s < b || (s == b && span.lo < i)) {
@@ -255,20 +357,30 @@ impl HostIndex {
             }
             return;
         }
-        let (left, right) = span.children();
-        if self.lower_after(d, right.node) < self.lower_after(d, left.node) {
-            self.best_in(model, hosts, vm, d, right, best);
-            self.best_in(model, hosts, vm, d, left, best);
-        } else {
-            self.best_in(model, hosts, vm, d, left, best);
-            self.best_in(model, hosts, vm, d, right, best);
+        let mut kids = self
+            .kids(q, span)
+            .map(|c| c.map(|c| (c, self.lower_after(q, c.node))));
+        if let [Some((_, l)), Some((_, r))] = kids {
+            if r < l {
+                kids.swap(0, 1);
+            }
+        }
+        for (child, bound) in kids.into_iter().flatten() {
+            self.best_in(model, hosts, q, child, bound, best);
         }
     }
 
+    /// The children of `span` that hold hosts and whose bound passes.
+    fn kids(&self, q: &Query, span: Span) -> [Option<Span>; 2] {
+        let (left, right) = span.children();
+        let keep = |c: Span| (c.lo < self.len && self.may_fit(&q.d, q.slot, c.node)).then_some(c);
+        [keep(left), keep(right)]
+    }
+
     /// At most how little room a host of the subtree can have after the VM.
-    fn lower_after(&self, d: &Demand, node: usize) -> u128 {
-        let used = i128::from(d.max_cpu_growth) * i128::from(self.cap.mem_mb)
-            + i128::from(d.mem_mb) * i128::from(self.cap.cpus);
+    fn lower_after(&self, q: &Query, node: usize) -> u128 {
+        let used = i128::from(q.d.max_cpu_growth) * i128::from(self.cap.mem_mb)
+            + i128::from(q.d.mem_mb) * i128::from(self.cap.cpus);
         let lower = self.slack_now[node].saturating_sub(used);
         u128::try_from(lower.max(0)).unwrap_or(0)
     }
@@ -282,30 +394,38 @@ impl HostIndex {
         vm: usize,
     ) -> Option<usize> {
         debug_assert_eq!(hosts.len(), self.len);
-        let d = model.demand(vm);
-        let mut best: Best = None;
-        self.worst_in(model, hosts, vm, &d, self.root(), &mut best);
+        let q = self.query(model, vm);
+        let mut best: Best = self.pristine_candidate(model, hosts, vm);
+        let root = self.root();
+        if self.may_fit(&q.d, q.slot, root.node) {
+            self.worst_in(
+                model,
+                hosts,
+                &q,
+                root,
+                self.upper_after(&q, root.node),
+                &mut best,
+            );
+        }
         best.map(|(_, i)| i)
     }
 
+    /// Branch and bound over `span`, whose bound passes and whose upper
+    /// bound is `upper`.
     fn worst_in<M: HostModel>(
         &self,
         model: &M,
         hosts: &[M::Host],
-        vm: usize,
-        d: &Demand,
+        q: &Query,
         span: Span,
+        upper: u128,
         best: &mut Best,
     ) {
-        if span.lo >= self.len || !self.may_fit(d, span.node) {
-            return;
-        }
-        let upper = self.upper_after(d, span.node);
         if best.is_some_and(|(b, i)| upper < b || (upper == b && span.lo > i)) {
             return;
         }
         if span.is_leaf() {
-            if let Some(after) = model.probe(&hosts[span.lo], vm) {
+            if let Some(after) = model.probe(&hosts[span.lo], q.vm) {
                 let s = slack_after(self.cap, after);
                 debug_assert!(s <= upper, "worst-fit upper bound below the truth");
                 if best.is_none_or(|(b, i)| s > b || (s == b && span.lo < i)) {
@@ -314,45 +434,49 @@ impl HostIndex {
             }
             return;
         }
-        let (left, right) = span.children();
-        if self.upper_after(d, right.node) > self.upper_after(d, left.node) {
-            self.worst_in(model, hosts, vm, d, right, best);
-            self.worst_in(model, hosts, vm, d, left, best);
-        } else {
-            self.worst_in(model, hosts, vm, d, left, best);
-            self.worst_in(model, hosts, vm, d, right, best);
+        let mut kids = self
+            .kids(q, span)
+            .map(|c| c.map(|c| (c, self.upper_after(q, c.node))));
+        if let [Some((_, l)), Some((_, r))] = kids {
+            if r > l {
+                kids.swap(0, 1);
+            }
+        }
+        for (child, bound) in kids.into_iter().flatten() {
+            self.worst_in(model, hosts, q, child, bound, best);
         }
     }
 
     /// At most how much room a host of the subtree can have after the VM
     /// (only called on subtrees whose bound passes): the smaller of the
     /// bound from the subtree's largest CPU and MB rooms (which may come
-    /// from two hosts) and the one from its largest summed room.
-    fn upper_after(&self, d: &Demand, node: usize) -> u128 {
-        let slot = node * self.levels + d.level_idx;
-        let (cap_cpus, cap_mem) = (self.cap.cpus as f64, self.cap.mem_mb as f64);
-        let cpus = (self.room_cpus[slot] - d.cpus + ROOM_EPS).floor();
-        let cpus = if cpus > 0.0 {
-            (cpus as u64).min(self.cap.cpus)
-        } else {
-            0
-        };
-        let mem = self.room_mem_mb[node]
-            .saturating_sub(d.mem_mb)
-            .min(self.cap.mem_mb);
-        let split = u128::from(cpus) * u128::from(self.cap.mem_mb)
-            + u128::from(mem) * u128::from(self.cap.cpus);
-        let sum = self.room_sum[slot] - d.cpus * cap_mem - d.mem_mb as f64 * cap_cpus;
-        // f64 rounding: allow a relative error far above the sums' own.
-        let sum = (sum + ROOM_EPS * cap_mem + sum.abs() * 1e-9).floor();
-        if sum < 0.0 {
-            0
-        } else if sum < split as f64 {
-            sum as u128
-        } else {
-            split
-        }
+    /// from two hosts) and the one from its largest summed room. Both use
+    /// `floor(room) - floor(vcpus / level) >= floor(room - vcpus / level)`,
+    /// exact for a whole number of CPUs.
+    fn upper_after(&self, q: &Query, node: usize) -> u128 {
+        let (cap_cpus, cap_mem) = (i128::from(self.cap.cpus), i128::from(self.cap.mem_mb));
+        let room_floor = (self.room_cpus_at(node, q.slot) + ROOM_EPS).floor();
+        let cpus =
+            (room_floor.clamp(-1.0, cap_cpus as f64) as i128 - q.cpus_floor).clamp(0, cap_cpus);
+        let mem = (i128::from(self.room_mem_mb[node]) - i128::from(q.d.mem_mb)).clamp(0, cap_mem);
+        let split = cpus * cap_mem + mem * cap_cpus;
+        // `room_sum` holds whole numbers (exact in f64 below 2^53).
+        let sum = self.room_sum[node * self.levels + q.d.level_idx] as i128
+            - q.cpus_floor * cap_mem
+            - i128::from(q.d.mem_mb) * cap_cpus;
+        u128::try_from(split.min(sum).max(0)).unwrap_or(0)
     }
+}
+
+/// One decision's VM, as the bounds see it.
+#[derive(Debug, Clone, Copy)]
+struct Query {
+    d: Demand,
+    /// `room_cpus` slot (level, stratum) at node 0.
+    slot: usize,
+    /// `floor(vcpus / level)`.
+    cpus_floor: i128,
+    vm: usize,
 }
 
 /// Room left now, as [`slack_after`] measures it but signed (a counting

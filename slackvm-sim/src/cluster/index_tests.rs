@@ -20,7 +20,11 @@ type Spec = (u32, u64, f64, u64, Option<u64>);
 fn workload() -> impl Strategy<Value = Vec<Spec>> {
     let vm = (
         prop::sample::select(vec![1u32, 2, 3, 4, 6, 8, 16, 24]),
-        prop::sample::select(vec![1024u64, 2048, 4096, 8192, 15360, 30720, 61440]),
+        // Few sizes (one stratum each) or many (more than MAX_STRATA).
+        prop_oneof![
+            prop::sample::select(vec![1024u64, 2048, 4096, 8192, 15360, 30720, 61440]),
+            512u64..65536,
+        ],
         prop::sample::select(vec![1.0f64, 1.5, 2.0, 3.0]),
         0u64..8,
         prop::option::of(1u64..6),

@@ -234,6 +234,12 @@ impl HostModel for CountingModel<'_> {
     fn level_count(&self) -> usize {
         self.levels.len().max(1)
     }
+    fn vm_count(&self) -> usize {
+        self.vms.len()
+    }
+    fn is_pristine(&self, host: &CountingHost) -> bool {
+        host.mem_mb == 0 && host.n.iter().all(|&n| n == 0)
+    }
 }
 
 #[cfg(test)]

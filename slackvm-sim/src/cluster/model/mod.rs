@@ -96,6 +96,12 @@ pub trait HostModel: Sync {
     fn demand(&self, vm: usize) -> Demand;
     /// Level indexes [`HostModel::room`] fills (`1..=MAX_LEVELS`).
     fn level_count(&self) -> usize;
+    /// VMs the model knows (indexes `0..vm_count()`).
+    fn vm_count(&self) -> usize;
+    /// True when every probe on `host` answers as on
+    /// [`HostModel::empty_host`] (the index then stands for all such
+    /// hosts by the lowest-numbered one).
+    fn is_pristine(&self, host: &Self::Host) -> bool;
 }
 
 /// The host models by name.

@@ -141,6 +141,13 @@ impl HostModel for VnodeModel {
     fn level_count(&self) -> usize {
         self.levels.len().max(1)
     }
+    fn vm_count(&self) -> usize {
+        self.requests.len()
+    }
+    fn is_pristine(&self, host: &Host) -> bool {
+        // Probes read vNode capacities and the memory pool only.
+        host.vnodes().is_empty() && host.mem().size_mb() == 0 && host.mem().alloc_mb() == 0
+    }
 }
 
 #[cfg(test)]
