@@ -8,11 +8,11 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use slackvm_sim::cluster::{EventOrder, ModelKind, PolicyKind};
+use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
+use slackvm_sim::cluster::{EventOrder, ModelKind, Policy, PolicyKind};
 use slackvm_sim::sweep::grid::{
     parse_distribution, GridSpec, Shard, DISTRIBUTIONS, PAPER_CATALOGUES, PAPER_VMS,
 };
-use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
 use slackvm_sim::sweep::scale::{peak_rss_mb, run_scale, write_huawei, ScaleConfig};
 use slackvm_sim::sweep::{merge_dirs, paper, run_grid, write_outputs, OutputFiles};
 use slackvm_sim::workload::{read_event_csv, read_huawei, Catalogue, EventList};
@@ -272,7 +272,9 @@ fn scale_workload_of(a: &ScaleArgs) -> Result<(EventList, String)> {
         let list = match a.format.as_str() {
             "huawei" => read_huawei(path)?,
             "events" => read_event_csv(path)?,
-            other => anyhow::bail!("--format: unknown trace format `{other}` (known: huawei, events)"),
+            other => {
+                anyhow::bail!("--format: unknown trace format `{other}` (known: huawei, events)")
+            }
         };
         return Ok((list, path.display().to_string()));
     }
@@ -297,10 +299,16 @@ fn scale(a: &ScaleArgs) -> Result<()> {
     }
     let (list, source) = scale_workload_of(a)?;
     if let Some(path) = &a.export_huawei {
-        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
         write_huawei(&list, file).with_context(|| format!("writing {}", path.display()))?;
         if !a.quiet {
-            eprintln!("wrote {} VMs, {} events to {}", list.vms.len(), list.events.len(), path.display());
+            eprintln!(
+                "wrote {} VMs, {} events to {}",
+                list.vms.len(),
+                list.events.len(),
+                path.display()
+            );
         }
         return Ok(());
     }
@@ -309,7 +317,10 @@ fn scale(a: &ScaleArgs) -> Result<()> {
     cfg.policy = PolicyKind::parse(&a.policy)?;
     cfg.model = ModelKind::parse(&a.model)?;
     cfg.host_cpus = a.host_cpus;
-    cfg.host_mem_mb = a.host_mem_gb.checked_mul(1024).context("--host-mem-gb is too large")?;
+    cfg.host_mem_mb = a
+        .host_mem_gb
+        .checked_mul(1024)
+        .context("--host-mem-gb is too large")?;
     cfg.mem_cap = !a.no_mem_cap;
     cfg.scan = a.scan;
     if !a.quiet {
@@ -330,7 +341,7 @@ fn scale(a: &ScaleArgs) -> Result<()> {
         "vms": list.vms.len(),
         "policy": cfg.policy.name(),
         "model": cfg.model.name(),
-        "index": !cfg.scan,
+        "index": !cfg.scan && slackvm_sim::with_policy!(cfg.policy, p => p.uses_index()),
         "events": run.events,
         "placed": run.outcome.placed,
         "refused": run.outcome.refused,

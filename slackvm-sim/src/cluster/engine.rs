@@ -109,7 +109,8 @@ pub fn run<M: HostModel, P: Policy>(
         Hosts::Fixed(n) => vec![model.empty_host(); n],
         Hosts::OnDemand => Vec::with_capacity(64),
     };
-    let mut index = (policy.uses_index() && !opts.scan).then(|| HostIndex::new(model, &cluster));
+    let mut index = (policy.uses_index() && !opts.scan)
+        .then(|| HostIndex::with_classes(model, &cluster, policy.exact_classes()));
     let cap = model.capacity();
     let mut on: Vec<u32> = vec![UNPLACED; schedule.vms.len()];
     let mut out = RunOutcome {

@@ -27,6 +27,7 @@
 //! rule out;
 //! updates after a placement or a departure are O(log hosts).
 
+use super::classes::ClassTable;
 use super::model::{Demand, HostModel, Room, Usage, ROOM_EPS};
 use super::policy::slack_after;
 use std::collections::BTreeSet;
@@ -64,6 +65,8 @@ pub struct HostIndex {
     /// Hosts in the empty host's state: left out of the tree, stood for
     /// by the lowest-numbered one.
     pristine: BTreeSet<usize>,
+    /// Exact worst-fit answers per VM class, when asked for and possible.
+    classes: Option<ClassTable>,
 }
 
 /// The memory thresholds of an index over `model`'s VMs.
@@ -119,8 +122,15 @@ impl Span {
 type Best = Option<(u128, usize)>;
 
 impl HostIndex {
-    /// An index over `hosts`.
+    /// An index over `hosts` (bounds only).
     pub fn new<M: HostModel>(model: &M, hosts: &[M::Host]) -> Self {
+        Self::with_classes(model, hosts, false)
+    }
+
+    /// An index over `hosts`; with `exact_worst`, also a per-class table
+    /// answering worst fit exactly when the VMs form few classes
+    /// ([`super::classes`]).
+    pub fn with_classes<M: HostModel>(model: &M, hosts: &[M::Host], exact_worst: bool) -> Self {
         let size = hosts.len().next_power_of_two().max(1);
         let levels = model.level_count();
         debug_assert!((1..=super::schedule::MAX_LEVELS).contains(&levels));
@@ -137,7 +147,11 @@ impl HostIndex {
             slack_now: vec![i128::MAX; 2 * size],
             cap: model.capacity(),
             pristine: BTreeSet::new(),
+            classes: None,
         };
+        if exact_worst {
+            index.classes = ClassTable::new(model, hosts, size);
+        }
         for (i, h) in hosts.iter().enumerate() {
             index.set_leaf(model, i, h);
         }
@@ -160,6 +174,9 @@ impl HostIndex {
     /// Records that host `i` changed (after a placement or a departure).
     pub fn update<M: HostModel>(&mut self, model: &M, i: usize, host: &M::Host) {
         debug_assert!(i < self.len, "host {i} not indexed");
+        if let Some(t) = self.classes.as_mut() {
+            t.update(model, i, host);
+        }
         self.set_leaf(model, i, host);
         let mut node = (self.size + i) / 2;
         while node >= 1 {
@@ -172,7 +189,7 @@ impl HostIndex {
     pub fn push<M: HostModel>(&mut self, model: &M, hosts: &[M::Host]) {
         debug_assert_eq!(hosts.len(), self.len + 1);
         if hosts.len() > self.size {
-            *self = HostIndex::new(model, hosts);
+            *self = HostIndex::with_classes(model, hosts, self.classes.is_some());
             return;
         }
         self.len += 1;
@@ -394,6 +411,9 @@ impl HostIndex {
         vm: usize,
     ) -> Option<usize> {
         debug_assert_eq!(hosts.len(), self.len);
+        if let Some(t) = &self.classes {
+            return t.worst_fit(vm).filter(|&i| i < self.len);
+        }
         let q = self.query(model, vm);
         let mut best: Best = self.pristine_candidate(model, hosts, vm);
         let root = self.root();

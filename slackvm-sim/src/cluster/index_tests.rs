@@ -39,6 +39,7 @@ fn workload() -> impl Strategy<Value = Vec<Spec>> {
 fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), TestCaseError> {
     let mut hosts = vec![m.empty_host(); n];
     let mut index = HostIndex::new(m, &hosts);
+    let mut exact = HostIndex::with_classes(m, &hosts, true);
     let mut on = vec![None; s.vms.len()];
     for (k, step) in s.steps.iter().enumerate() {
         let vm = step.vm as usize;
@@ -46,6 +47,7 @@ fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), 
             if let Some(h) = on[vm].take() {
                 m.remove(&mut hosts[h], vm);
                 index.update(m, h, &hosts[h]);
+                exact.update(m, h, &hosts[h]);
             }
             continue;
         }
@@ -56,12 +58,15 @@ fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), 
                 pol.choose_indexed(m, &hosts, &index, vm),
             ));
             prop_assert_eq!(scan, indexed, "policy {} at step {}", p.name(), k);
+            let classed = crate::with_policy!(p, pol => pol.choose_indexed(m, &hosts, &exact, vm));
+            prop_assert_eq!(scan, classed, "policy {} (classes) at step {}", p.name(), k);
         }
         // Move the cluster along with a policy that varies by step.
         let p = PolicyKind::ALL[k % PolicyKind::ALL.len()];
         if let Some(h) = crate::with_policy!(p, pol => pol.choose(m, &hosts, vm)) {
             prop_assert!(m.place(&mut hosts[h], vm));
             index.update(m, h, &hosts[h]);
+            exact.update(m, h, &hosts[h]);
             on[vm] = Some(h);
         }
     }

@@ -9,6 +9,7 @@
 //!   code) or `vnode` (the real local scheduler on a topology).
 //! - [`policy`]: which host a VM goes to (`paper`, `progress`, `first-fit`,
 //!   `best-fit`, `worst-fit`).
+//! - [`classes`]: exact worst-fit answers per VM class (few classes).
 //! - [`index`]: bounds over hosts so first/best/worst fit skip hosts that
 //!   cannot fit (same choices as the scans).
 //! - [`engine`]: the discrete-event loop on N hosts (or hosts opened on
@@ -22,6 +23,7 @@
 //! Nothing here reads or writes files; the sweep does.
 
 pub mod bound;
+pub mod classes;
 pub mod engine;
 pub mod index;
 pub mod model;

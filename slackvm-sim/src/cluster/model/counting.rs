@@ -218,6 +218,7 @@ impl HostModel for CountingModel<'_> {
     fn demand(&self, vm: usize) -> Demand {
         let v = &self.vms[vm];
         Demand {
+            vcpus: v.vcpus,
             level_idx: usize::from(v.level_idx),
             cpus: f64::from(v.vcpus) * self.min_cpu_per_vcpu[usize::from(v.level_idx)],
             mem_mb: v.mem_mb,

@@ -44,6 +44,8 @@ pub struct Room {
 pub struct Demand {
     /// Level index of the VM.
     pub level_idx: usize,
+    /// vCPUs.
+    pub vcpus: u32,
     /// vCPUs / level (real; vCPUs for premium).
     pub cpus: f64,
     /// MB (also the most the host's MB in use can grow).

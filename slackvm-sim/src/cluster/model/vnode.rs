@@ -130,6 +130,7 @@ impl HostModel for VnodeModel {
     fn demand(&self, vm: usize) -> Demand {
         let r = &self.requests[vm];
         Demand {
+            vcpus: r.vcpus,
             level_idx: self.level_idx[vm],
             cpus: f64::from(r.vcpus) / r.level,
             mem_mb: r.mem_mb,

@@ -31,6 +31,11 @@ pub trait Policy: Sync {
     fn uses_index(&self) -> bool {
         false
     }
+    /// True when the index should also keep exact per-class answers
+    /// ([`super::classes`]; costs one probe per class per host update).
+    fn exact_classes(&self) -> bool {
+        false
+    }
     /// The same choice as [`Policy::choose`], with the help of an index
     /// kept up to date over `hosts` (scans by default).
     fn choose_indexed<M: HostModel>(

@@ -31,6 +31,9 @@ impl Policy for WorstFit {
     fn uses_index(&self) -> bool {
         true
     }
+    fn exact_classes(&self) -> bool {
+        true
+    }
     fn choose_indexed<M: HostModel>(
         &self,
         model: &M,

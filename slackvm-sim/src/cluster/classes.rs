@@ -1,0 +1,127 @@
+//! Exact worst-fit answers per VM class, for [`super::index::HostIndex`].
+//!
+//! VMs with the same level, vCPUs and (effective) MB probe every host
+//! alike: they form a class. When a workload has at most [`MAX_CLASSES`]
+//! classes, a segment tree keeps, per class and node, the largest room a
+//! host of the subtree would have left after a VM of the class (+1; 0 when
+//! none fits). Worst fit is then the leftmost leaf holding the root's
+//! value: O(log hosts), no probe at decision time. Each host update probes
+//! the host once per class.
+
+use super::model::HostModel;
+use super::policy::slack_after;
+use std::collections::BTreeMap;
+
+/// Most classes a table keeps; more and the index falls back to bounds.
+pub const MAX_CLASSES: usize = 64;
+
+/// Per class, the largest room left after a VM of the class, over hosts.
+#[derive(Debug, Clone)]
+pub struct ClassTable {
+    /// Class of each VM.
+    class_of_vm: Vec<u8>,
+    /// One VM of each class (probed for the class).
+    rep_vm: Vec<usize>,
+    /// Leaves (a power of two).
+    size: usize,
+    /// `best[node * classes + c]`: largest room after + 1, 0 for none.
+    best: Vec<u64>,
+}
+
+impl ClassTable {
+    /// A table over `hosts` when the model's VMs form at most
+    /// [`MAX_CLASSES`] classes and rooms fit in 64 bits; `None` otherwise.
+    pub fn new<M: HostModel>(model: &M, hosts: &[M::Host], size: usize) -> Option<Self> {
+        let cap = model.capacity();
+        let widest = u128::from(cap.cpus) * u128::from(cap.mem_mb) * 2;
+        if widest >= u128::from(u64::MAX) {
+            return None;
+        }
+        let mut ids: BTreeMap<(usize, u32, u64), u8> = BTreeMap::new();
+        let mut rep_vm = Vec::new();
+        let mut class_of_vm = Vec::with_capacity(model.vm_count());
+        for vm in 0..model.vm_count() {
+            let d = model.demand(vm);
+            let key = (d.level_idx, d.vcpus, d.mem_mb);
+            let next = ids.len();
+            let id = *ids.entry(key).or_insert_with(|| {
+                rep_vm.push(vm);
+                next as u8
+            });
+            if ids.len() > MAX_CLASSES {
+                return None;
+            }
+            class_of_vm.push(id);
+        }
+        let mut table = ClassTable {
+            class_of_vm,
+            rep_vm,
+            size,
+            best: Vec::new(),
+        };
+        table.best = vec![0; 2 * size * table.classes()];
+        for (i, h) in hosts.iter().enumerate() {
+            table.set_leaf(model, i, h);
+        }
+        for node in (1..size).rev() {
+            table.pull(node);
+        }
+        Some(table)
+    }
+
+    fn classes(&self) -> usize {
+        self.rep_vm.len()
+    }
+
+    /// Records host `i`'s new state.
+    pub fn update<M: HostModel>(&mut self, model: &M, i: usize, host: &M::Host) {
+        self.set_leaf(model, i, host);
+        let mut node = (self.size + i) / 2;
+        while node >= 1 {
+            self.pull(node);
+            node /= 2;
+        }
+    }
+
+    fn set_leaf<M: HostModel>(&mut self, model: &M, i: usize, host: &M::Host) {
+        let cap = model.capacity();
+        let k = self.classes();
+        let leaf = self.size + i;
+        for (c, &vm) in self.rep_vm.iter().enumerate() {
+            // Fits in u64: checked against the widest room in `new`.
+            self.best[leaf * k + c] = model
+                .probe(host, vm)
+                .map_or(0, |after| slack_after(cap, after) as u64 + 1);
+        }
+    }
+
+    fn pull(&mut self, node: usize) {
+        let k = self.classes();
+        let (l, r) = (2 * node * k, (2 * node + 1) * k);
+        for c in 0..k {
+            self.best[node * k + c] = self.best[l + c].max(self.best[r + c]);
+        }
+    }
+
+    /// The worst-fit host for VM `vm`: the leftmost host with the most
+    /// room left after it, or `None` when none fits.
+    pub fn worst_fit(&self, vm: usize) -> Option<usize> {
+        let k = self.classes();
+        let c = usize::from(self.class_of_vm[vm]);
+        let target = self.best[k + c];
+        if target == 0 {
+            return None;
+        }
+        let mut node = 1;
+        // One step per tree level.
+        while node < self.size {
+            node = if self.best[2 * node * k + c] == target {
+                2 * node
+            } else {
+                2 * node + 1
+            };
+            debug_assert_eq!(self.best[node * k + c], target);
+        }
+        Some(node - self.size)
+    }
+}
