@@ -4,14 +4,21 @@
 //! plots. Two streaming passes over the input (the first learns each VM's
 //! shape and first/last sighting, the second replays timestamp by
 //! timestamp), so memory stays flat in trace length.
+//!
+//! No allocation per row: the second pass groups a timestamp's rows by
+//! integer ids (the VM's index from the first pass, interned vNode ids),
+//! arrivals and departures come from lists sorted once, the vNode views
+//! (ids, JSON descriptions) are rebuilt only after the host changed, and
+//! output rows are written from borrowed text.
 
 use crate::host::{Host, HostOptions};
 use crate::pyfmt;
 use crate::scheduler::{DeployError, LocalScheduler, VmRequest};
 use crate::topology::Topology;
-use crate::trace::{RecKind, Record, Res, TraceError, TraceReader, TraceWriter};
+use crate::trace::{RecKind, Record, Res, Row, TraceError, TraceReader, TraceWriter};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -35,9 +42,19 @@ pub enum ReplayError {
         /// Time of the row before.
         previous: u64,
     },
+    /// The second pass met a VM the first pass did not see.
+    #[error("{path}:{line}: column `vm_uuid`: VM `{uuid}` was not in the first pass; the trace changed while it was replayed")]
+    Changed {
+        /// File.
+        path: PathBuf,
+        /// Line.
+        line: u64,
+        /// The unknown VM.
+        uuid: String,
+    },
 }
 
-/// A VM as learnt from the first pass.
+/// A VM as learnt from the first pass (its last row wins).
 #[derive(Debug, Clone, Default)]
 struct VmTrace {
     uuid: String,
@@ -45,11 +62,33 @@ struct VmTrace {
     vcpus: Option<f64>,
     mem: Option<f64>,
     level: Option<f64>,
-    level_text: Option<String>,
     first_s: Option<u64>,
     last_s: u64,
-    refused: bool,
 }
+
+/// FxHash (rustc's): a fast hash for the VM and vNode id maps, whose keys
+/// come from the trace being replayed, not from an adversary.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let word = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A refused deployment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -133,49 +172,135 @@ pub struct ReplayOutcome {
     pub series: Vec<VNodeSeries>,
 }
 
-/// VM rows of one vNode at one timestamp: (uuid, val), one per uuid, input order.
-type VmRows = Vec<(String, Option<f64>)>;
+/// One vNode's rows at the current timestamp.
+#[derive(Default)]
+struct SubsetRows {
+    /// Timestamp these rows belong to (older ones are stale).
+    stamp: u32,
+    /// Usage of the vNode's own row (last one wins).
+    val: Option<f64>,
+    /// (VM index, usage) in input order, one per VM, last usage wins.
+    vms: Vec<(u32, Option<f64>)>,
+}
 
-/// The per-timestamp input rows, grouped.
+/// Where a VM was last reported: (stamp, vNode id, position in its rows).
+type Seen = (u32, u32, u32);
+
+/// The per-timestamp input rows, grouped by resource and vNode id.
+/// Buffers live across timestamps; a stamp marks which entries are current.
 #[derive(Default)]
 struct Step {
+    stamp: u32,
     global: [Option<f64>; 2],
-    subset: [BTreeMap<String, Option<f64>>; 2],
-    /// (res, subset id) -> VM rows (uuid, val) in input order, one per uuid.
-    vms: [BTreeMap<String, VmRows>; 2],
+    /// Per resource, per vNode id.
+    subsets: [Vec<SubsetRows>; 2],
+    /// Per VM index, per resource.
+    seen: Vec<[Seen; 2]>,
+    /// vNode ids (`subset` texts) to small integers.
+    ids: FastMap<String, u32>,
 }
 
 impl Step {
-    fn clear(&mut self) {
-        self.global = [None, None];
-        for i in 0..2 {
-            self.subset[i].clear();
-            self.vms[i].clear();
+    fn new(vms: usize) -> Self {
+        Step {
+            seen: vec![[(0, 0, 0); 2]; vms],
+            ..Step::default()
         }
     }
 
-    fn add(&mut self, r: &Record) {
+    /// Starts a new timestamp.
+    fn begin(&mut self) {
+        self.stamp += 1;
+        self.global = [None, None];
+    }
+
+    /// The small integer of a vNode id.
+    fn id(&mut self, subset: &str) -> u32 {
+        if let Some(&id) = self.ids.get(subset) {
+            return id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(subset.to_string(), id);
+        id
+    }
+
+    fn rows_mut(&mut self, res: usize, id: u32) -> &mut SubsetRows {
+        let list = &mut self.subsets[res];
+        if list.len() <= id as usize {
+            list.resize_with(id as usize + 1, SubsetRows::default);
+        }
+        let rows = &mut list[id as usize];
+        if rows.stamp != self.stamp {
+            rows.stamp = self.stamp;
+            rows.val = None;
+            rows.vms.clear();
+        }
+        rows
+    }
+
+    /// The rows of a vNode at this timestamp, if any.
+    fn rows(&self, res: usize, id: u32) -> Option<&SubsetRows> {
+        self.subsets[res]
+            .get(id as usize)
+            .filter(|r| r.stamp == self.stamp)
+    }
+
+    /// Adds one input row; `vm` is the VM index of a VM row.
+    fn add(&mut self, r: &Record, vm: Option<u32>) {
         let Some(res) = r.res else { return };
         let i = res.index();
         match r.rec {
             Some(RecKind::Global) => self.global[i] = r.val,
             Some(RecKind::Subset) => {
-                let id = r.subset.clone().unwrap_or_else(|| "None".into());
-                self.subset[i].insert(id.clone(), r.val);
-                self.vms[i].entry(id).or_default();
+                let id = self.id(r.subset.as_deref().unwrap_or("None"));
+                self.rows_mut(i, id).val = r.val;
             }
             Some(RecKind::Vm) => {
-                let id = r.subset.clone().unwrap_or_else(|| "None".into());
-                let uuid = r.vm_uuid.clone().unwrap_or_else(|| "None".into());
-                let rows = self.vms[i].entry(id).or_default();
-                // The prototype keys VM usage by uuid: first position, last value.
-                match rows.iter_mut().find(|(u, _)| *u == uuid) {
-                    Some(row) => row.1 = r.val,
-                    None => rows.push((uuid, r.val)),
-                }
+                let id = self.id(r.subset.as_deref().unwrap_or("None"));
+                let vm = vm.expect("VM rows come with their index");
+                self.add_vm(i, id, vm, r.val);
             }
             None => {}
         }
+    }
+
+    /// The prototype keys VM usage by uuid: first position, last value.
+    fn add_vm(&mut self, res: usize, id: u32, vm: u32, val: Option<f64>) {
+        let stamp = self.stamp;
+        let (seen_stamp, seen_id, seen_pos) = self.seen[vm as usize][res];
+        let rows = self.rows_mut(res, id);
+        let pos = if seen_stamp == stamp && seen_id == id {
+            Some(seen_pos as usize)
+        } else if seen_stamp == stamp {
+            // Reported under another vNode too (rare): look for it here.
+            rows.vms.iter().position(|&(v, _)| v == vm)
+        } else {
+            None
+        };
+        let pos = match pos {
+            Some(p) => {
+                debug_assert_eq!(rows.vms[p].0, vm);
+                rows.vms[p].1 = val;
+                p
+            }
+            None => {
+                rows.vms.push((vm, val));
+                rows.vms.len() - 1
+            }
+        };
+        self.seen[vm as usize][res] = (stamp, id, pos as u32);
+    }
+
+    /// True when the VM has a row under this vNode at this timestamp.
+    fn reported(&self, res: usize, id: u32, vm: u32) -> bool {
+        let (seen_stamp, seen_id, _) = self.seen[vm as usize][res];
+        if seen_stamp != self.stamp {
+            return false;
+        }
+        seen_id == id
+            || self
+                .rows(res, id)
+                .is_some_and(|r| r.vms.iter().any(|&(v, _)| v == vm))
     }
 }
 
@@ -211,11 +336,17 @@ pub struct ReplayOptions {
     pub host: HostOptions,
 }
 
+/// What the first pass learnt: the VMs, and the order of their arrivals
+/// and departures. O(VMs) memory, whatever the trace's length.
 struct Learnt {
     vms: Vec<VmTrace>,
-    index: HashMap<String, usize>,
-    timestamps: Vec<u64>,
+    index: FastMap<String, u32>,
+    timestamps: u64,
     rows: u64,
+    /// VM indexes with a CPU row, by first sighting (then index).
+    arrivals: Vec<u32>,
+    /// The same, by last sighting (then index).
+    departures: Vec<u32>,
 }
 
 fn learn(input: &TraceSource) -> Result<Learnt, ReplayError> {
@@ -223,50 +354,69 @@ fn learn(input: &TraceSource) -> Result<Learnt, ReplayError> {
     let mut rec = Record::default();
     let mut learnt = Learnt {
         vms: Vec::new(),
-        index: HashMap::new(),
-        timestamps: Vec::new(),
+        index: FastMap::default(),
+        timestamps: 0,
         rows: 0,
+        arrivals: Vec::new(),
+        departures: Vec::new(),
     };
+    let mut last: Option<u64> = None;
     while reader.next_into(&mut rec)? {
         learnt.rows += 1;
-        match learnt.timestamps.last() {
-            Some(&last) if rec.tmp < last => {
+        match last {
+            Some(previous) if rec.tmp < previous => {
                 return Err(ReplayError::Unsorted {
                     path: PathBuf::from(input.name()),
                     line: reader.line(),
                     tmp: rec.tmp,
-                    previous: last,
+                    previous,
                 })
             }
-            Some(&last) if rec.tmp == last => {}
-            _ => learnt.timestamps.push(rec.tmp),
+            Some(previous) if rec.tmp == previous => {}
+            _ => {
+                learnt.timestamps += 1;
+                last = Some(rec.tmp);
+            }
         }
         if rec.rec == Some(RecKind::Vm) {
             learn_vm(&mut learnt, &rec);
         }
     }
+    let sighted: Vec<u32> = (0..learnt.vms.len() as u32)
+        .filter(|&i| learnt.vms[i as usize].first_s.is_some())
+        .collect();
+    learnt.arrivals = sighted.clone();
+    learnt.departures = sighted;
+    // Stable sorts: VMs sighted at the same time keep their index order.
+    let vms = &learnt.vms;
+    learnt.arrivals.sort_by_key(|&i| vms[i as usize].first_s);
+    learnt.departures.sort_by_key(|&i| vms[i as usize].last_s);
     Ok(learnt)
 }
 
 fn learn_vm(learnt: &mut Learnt, rec: &Record) {
     let uuid = rec.vm_uuid.as_deref().unwrap_or("None");
     let idx = match learnt.index.get(uuid) {
-        Some(&i) => i,
+        Some(&i) => i as usize,
         None => {
             learnt.vms.push(VmTrace {
                 uuid: uuid.to_string(),
                 ..VmTrace::default()
             });
-            learnt.index.insert(uuid.to_string(), learnt.vms.len() - 1);
-            learnt.vms.len() - 1
+            let i = learnt.vms.len() - 1;
+            learnt.index.insert(uuid.to_string(), i as u32);
+            i
         }
     };
     let vm = &mut learnt.vms[idx];
-    vm.name = rec.vm_cmn.clone().unwrap_or_else(|| "None".into());
+    let name = rec.vm_cmn.as_deref().unwrap_or("None");
+    if vm.name != name {
+        vm.name.clear();
+        vm.name.push_str(name);
+    }
     match rec.res {
         Some(Res::Cpu) => {
             vm.vcpus = rec.config;
-            vm.level_text = rec.sb_oc.clone();
             vm.level = rec.sb_oc.as_deref().and_then(|s| s.parse().ok());
             vm.first_s.get_or_insert(rec.tmp);
             vm.last_s = rec.tmp;
@@ -276,14 +426,40 @@ fn learn_vm(learnt: &mut Learnt, rec: &Record) {
     }
 }
 
+/// What the output says of one vNode at the current host state.
+struct VNodeView {
+    subset: String,
+    /// `subset` as a [`Step`] id.
+    id: u32,
+    oc: String,
+    level: f64,
+    size: u64,
+    unused: u64,
+    dsc: String,
+    /// Its VMs, as indexes of the first pass.
+    vms: Vec<u32>,
+}
+
+/// Min, max and last size of each vNode: by view order, then vNode id.
+type Sizes = BTreeMap<usize, BTreeMap<String, VNodeSummary>>;
+
 /// The state a replay carries from one timestamp to the next.
 struct Replayer<'a> {
     host: Host,
     opts: ReplayOptions,
-    learnt: &'a mut Learnt,
+    learnt: &'a Learnt,
     summary: ReplaySummary,
     series: Vec<VNodeSeries>,
-    sizes: BTreeMap<(usize, String), VNodeSummary>,
+    sizes: Sizes,
+    step: Step,
+    /// Views of the CPU vNodes and of the memory pool, per resource.
+    views: [Vec<VNodeView>; 2],
+    /// The host changed since the views were built.
+    dirty: bool,
+    next_arrival: usize,
+    next_departure: usize,
+    /// VMs to remove after this timestamp's rows (a quirk), reused.
+    unreported: Vec<u32>,
 }
 
 impl Replayer<'_> {
@@ -296,9 +472,34 @@ impl Replayer<'_> {
         })
     }
 
+    /// Groups one input row into the current timestamp.
+    fn add(&mut self, rec: &Record, input: &TraceSource, line: u64) -> Result<(), ReplayError> {
+        let vm = if rec.rec == Some(RecKind::Vm) {
+            let uuid = rec.vm_uuid.as_deref().unwrap_or("None");
+            let Some(&i) = self.learnt.index.get(uuid) else {
+                return Err(ReplayError::Changed {
+                    path: PathBuf::from(input.name()),
+                    line,
+                    uuid: uuid.to_string(),
+                });
+            };
+            Some(i)
+        } else {
+            None
+        };
+        self.step.add(rec, vm);
+        Ok(())
+    }
+
     fn deploy_arrivals(&mut self, tmp: u64) {
-        for i in 0..self.learnt.vms.len() {
-            let vm = &self.learnt.vms[i];
+        let learnt = self.learnt;
+        while let Some(&i) = learnt.arrivals.get(self.next_arrival) {
+            let vm = &learnt.vms[i as usize];
+            if vm.first_s > Some(tmp) {
+                break;
+            }
+            self.next_arrival += 1;
+            debug_assert_eq!(vm.first_s, Some(tmp), "every sighting is a timestamp");
             if vm.first_s != Some(tmp) {
                 continue;
             }
@@ -309,16 +510,15 @@ impl Replayer<'_> {
             };
             let req = VmRequest::new(vm.uuid.clone(), vcpus as u32, mem_mb, level);
             let key = pyfmt::float(level);
+            self.dirty = true;
             match self.host.deploy(&req) {
                 Ok(_) => *self.summary.accepted.entry(key).or_default() += 1,
-                Err(e) => self.refuse(i, tmp, key, &e),
+                Err(e) => self.refuse(vm, tmp, key, &e),
             }
         }
     }
 
-    fn refuse(&mut self, i: usize, tmp: u64, key: String, e: &DeployError) {
-        let vm = &mut self.learnt.vms[i];
-        vm.refused = true;
+    fn refuse(&mut self, vm: &VmTrace, tmp: u64, key: String, e: &DeployError) {
         *self
             .summary
             .refused_per_level
@@ -339,25 +539,26 @@ impl Replayer<'_> {
         });
     }
 
-    fn remove_departures(&mut self, k: usize) {
-        let previous = if k == 0 {
-            if !self.opts.host.quirks.replay_first_step_clamp {
-                return;
+    /// Removes the VMs last seen at `previous` (the timestamp before this one).
+    fn remove_departures(&mut self, previous: Option<u64>) {
+        let Some(previous) = previous else { return };
+        let learnt = self.learnt;
+        while let Some(&i) = learnt.departures.get(self.next_departure) {
+            let vm = &learnt.vms[i as usize];
+            if vm.last_s > previous {
+                break;
             }
-            self.learnt.timestamps[0]
-        } else {
-            self.learnt.timestamps[k - 1]
-        };
-        for vm in &self.learnt.vms {
-            if vm.first_s.is_some() && vm.last_s == previous {
+            self.next_departure += 1;
+            if vm.last_s == previous {
                 // Refused or already gone: nothing to free, as in the prototype.
+                self.dirty = true;
                 let _ = self.host.remove(&vm.uuid);
             }
         }
     }
 
-    fn vm_config(&self, uuid: &str, res: Res) -> Option<f64> {
-        let vm = &self.learnt.vms[*self.learnt.index.get(uuid)?];
+    fn vm_config(&self, vm: u32, res: Res) -> Option<f64> {
+        let vm = &self.learnt.vms[vm as usize];
         match res {
             Res::Cpu => vm.vcpus.map(f64::trunc),
             Res::Mem => self.replayed_mem_mb(vm).map(|m| m as f64),
@@ -365,99 +566,144 @@ impl Replayer<'_> {
     }
 
     fn track(&mut self, order: usize, subset: &str, res: Res, size: u64) {
-        let entry = self
-            .sizes
-            .entry((order, subset.to_string()))
-            .or_insert(VNodeSummary {
-                subset: subset.to_string(),
-                res: res.as_str().into(),
-                min: size,
-                max: size,
-                last: size,
-            });
-        entry.min = entry.min.min(size);
-        entry.max = entry.max.max(size);
-        entry.last = size;
+        let by_id = self.sizes.entry(order).or_default();
+        match by_id.get_mut(subset) {
+            Some(entry) => {
+                entry.min = entry.min.min(size);
+                entry.max = entry.max.max(size);
+                entry.last = size;
+            }
+            None => {
+                let entry = VNodeSummary {
+                    subset: subset.to_string(),
+                    res: res.as_str().into(),
+                    min: size,
+                    max: size,
+                    last: size,
+                };
+                by_id.insert(subset.to_string(), entry);
+            }
+        }
     }
 
-    fn emit(
+    /// Writes this timestamp's rows: per resource the host row, then each
+    /// vNode's row followed by its VMs' rows.
+    fn emit(&mut self, tmp: u64, out: &mut Option<&mut TraceWriter>) -> Result<(), ReplayError> {
+        if self.dirty {
+            self.views = [self.vnode_views(Res::Cpu), self.vnode_views(Res::Mem)];
+            self.dirty = false;
+        }
+        let views = std::mem::take(&mut self.views);
+        let result = [Res::Cpu, Res::Mem]
+            .into_iter()
+            .try_for_each(|res| self.emit_res(tmp, res, &views[res.index()], out));
+        self.views = views;
+        result?;
+        for i in std::mem::take(&mut self.unreported) {
+            self.dirty = true;
+            let _ = self.host.remove(&self.learnt.vms[i as usize].uuid);
+        }
+        Ok(())
+    }
+
+    fn emit_res(
         &mut self,
         tmp: u64,
-        step: &Step,
+        res: Res,
+        views: &[VNodeView],
         out: &mut Option<&mut TraceWriter>,
     ) -> Result<(), ReplayError> {
-        let mut rows: Vec<Record> = Vec::new();
-        let mut unreported: Vec<String> = Vec::new();
-        for res in [Res::Cpu, Res::Mem] {
-            let topo = self.host.topology();
-            let capacity = match res {
-                Res::Cpu => topo.cpu_count() as f64,
-                Res::Mem => topo.mem_allowed_mb() as f64,
-            };
-            rows.push(Record {
+        let i = res.index();
+        let topo = self.host.topology();
+        let capacity = match res {
+            Res::Cpu => topo.cpu_count() as f64,
+            Res::Mem => topo.mem_allowed_mb() as f64,
+        };
+        let global = Row {
+            tmp,
+            rec: Some(RecKind::Global),
+            res: Some(res),
+            val: self.step.global[i],
+            config: Some(capacity),
+            ..Row::default()
+        };
+        self.put(out, &global)?;
+        for (order, v) in views.iter().enumerate() {
+            let rows = self.step.rows(i, v.id);
+            let val = rows.and_then(|r| r.val);
+            if res == Res::Cpu {
+                self.record_series(order, v.level, tmp, v.size, val);
+            }
+            self.track(order + i * 1000, &v.subset, res, v.size);
+            let subset = Row {
                 tmp,
-                rec: Some(RecKind::Global),
+                rec: Some(RecKind::Subset),
                 res: Some(res),
-                val: step.global[res.index()],
-                config: Some(capacity),
-                ..Record::default()
-            });
-            for (order, v) in self.vnode_views(res).into_iter().enumerate() {
-                let val = step.subset[res.index()].get(&v.subset).copied().flatten();
-                if res == Res::Cpu {
-                    self.record_series(order, v.level, tmp, v.size, val);
-                }
-                self.track(order + res.index() * 1000, &v.subset, res, v.size);
-                rows.push(Record {
-                    tmp,
-                    rec: Some(RecKind::Subset),
-                    res: Some(res),
-                    val,
-                    config: Some(v.size as f64),
-                    subset: Some(v.subset.clone()),
-                    sb_oc: Some(v.oc.clone()),
-                    sb_unused: Some(v.unused as f64),
-                    sb_dsc: Some(v.dsc.clone()),
-                    ..Record::default()
-                });
-                let reported = step.vms[res.index()].get(&v.subset);
-                for (uuid, val) in reported.into_iter().flatten() {
-                    let name = self
-                        .learnt
-                        .index
-                        .get(uuid)
-                        .map(|&i| self.learnt.vms[i].name.clone());
-                    rows.push(Record {
-                        tmp,
-                        rec: Some(RecKind::Vm),
-                        res: Some(res),
-                        val: *val,
-                        config: self.vm_config(uuid, res),
-                        subset: Some(v.subset.clone()),
-                        vm_uuid: Some(uuid.clone()),
-                        vm_cmn: name,
-                        sb_oc: Some(v.oc.clone()),
-                        ..Record::default()
-                    });
-                }
-                if self.opts.host.quirks.replay_drop_unreported {
-                    for hosted in &v.vms {
-                        if !reported.is_some_and(|r| r.iter().any(|(u, _)| u == hosted)) {
-                            unreported.push(hosted.clone());
-                        }
+                val,
+                config: Some(v.size as f64),
+                subset: Some(&v.subset),
+                sb_oc: Some(&v.oc),
+                sb_unused: Some(v.unused as f64),
+                sb_dsc: Some(&v.dsc),
+                ..Row::default()
+            };
+            self.put(out, &subset)?;
+            self.emit_vms(tmp, res, v, out)?;
+            if self.opts.host.quirks.replay_drop_unreported {
+                for &hosted in &v.vms {
+                    if !self.step.reported(i, v.id, hosted) {
+                        self.unreported.push(hosted);
                     }
                 }
             }
         }
-        if let Some(w) = out.as_deref_mut() {
-            for r in &rows {
-                w.write(r)?;
+        Ok(())
+    }
+
+    /// The VM rows reported under the vNode, in input order.
+    fn emit_vms(
+        &mut self,
+        tmp: u64,
+        res: Res,
+        v: &VNodeView,
+        out: &mut Option<&mut TraceWriter>,
+    ) -> Result<(), ReplayError> {
+        let Some(rows) = self.step.rows(res.index(), v.id) else {
+            return Ok(());
+        };
+        let mut written = 0;
+        for &(vm, val) in &rows.vms {
+            let trace = &self.learnt.vms[vm as usize];
+            let row = Row {
+                tmp,
+                rec: Some(RecKind::Vm),
+                res: Some(res),
+                val,
+                config: self.vm_config(vm, res),
+                subset: Some(&v.subset),
+                vm_uuid: Some(&trace.uuid),
+                vm_cmn: Some(&trace.name),
+                sb_oc: Some(&v.oc),
+                ..Row::default()
+            };
+            if let Some(w) = out.as_deref_mut() {
+                w.write_row(&row)?;
             }
+            written += 1;
         }
-        self.summary.rows_out += rows.len() as u64;
-        for uuid in unreported {
-            let _ = self.host.remove(&uuid);
+        self.summary.rows_out += written;
+        Ok(())
+    }
+
+    fn put(
+        &mut self,
+        out: &mut Option<&mut TraceWriter>,
+        row: &Row<'_>,
+    ) -> Result<(), ReplayError> {
+        if let Some(w) = out.as_deref_mut() {
+            w.write_row(row)?;
         }
+        self.summary.rows_out += 1;
         Ok(())
     }
 
@@ -471,57 +717,65 @@ impl Replayer<'_> {
         self.series[order].points.push((tmp, size, val));
     }
 
-    fn vnode_views(&self, res: Res) -> Vec<VNodeView> {
+    /// First-pass indexes of hosted VMs (all of them were learnt).
+    fn vm_indexes<'n>(&self, names: impl Iterator<Item = &'n str>) -> Vec<u32> {
+        names
+            .filter_map(|n| {
+                let i = self.learnt.index.get(n).copied();
+                debug_assert!(i.is_some(), "hosted VM {n} not in the trace");
+                i
+            })
+            .collect()
+    }
+
+    fn vnode_views(&mut self, res: Res) -> Vec<VNodeView> {
         match res {
-            Res::Cpu => self
-                .host
-                .vnodes()
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let oc = pyfmt::float(v.level());
-                    let cpus = self.host.vnode_cpu_ids(i);
-                    let vms: Vec<String> = v.vm_names().map(str::to_string).collect();
-                    VNodeView {
-                        subset: format!("subset-{oc}"),
-                        dsc: serde_json::json!({"level": v.level(), "cpus": cpus, "vms": vms})
-                            .to_string(),
-                        oc,
-                        level: v.level(),
-                        size: v.cap(),
-                        unused: v.unused(),
-                        vms,
-                    }
-                })
+            Res::Cpu => (0..self.host.vnodes().len())
+                .map(|i| self.cpu_view(i))
                 .collect(),
             Res::Mem => {
                 let m = self.host.mem();
                 if !m.exists() {
                     return Vec::new();
                 }
-                let vms: Vec<String> = m.vm_names().map(str::to_string).collect();
+                let vms: Vec<&str> = m.vm_names().collect();
+                let dsc = serde_json::json!({"range_mb": [0, m.size_mb()], "vms": vms}).to_string();
+                let (size, unused) = (m.size_mb(), m.unused_mb());
+                let vms = self.vm_indexes(m.vm_names());
                 vec![VNodeView {
+                    id: self.step.id("subset-1"),
                     subset: "subset-1".into(),
                     oc: "1".into(),
                     level: 1.0,
-                    size: m.size_mb(),
-                    unused: m.unused_mb(),
-                    dsc: serde_json::json!({"range_mb": [0, m.size_mb()], "vms": vms}).to_string(),
+                    size,
+                    unused,
+                    dsc,
                     vms,
                 }]
             }
         }
     }
-}
 
-struct VNodeView {
-    subset: String,
-    oc: String,
-    level: f64,
-    size: u64,
-    unused: u64,
-    dsc: String,
-    vms: Vec<String>,
+    fn cpu_view(&mut self, i: usize) -> VNodeView {
+        let v = &self.host.vnodes()[i];
+        let oc = pyfmt::float(v.level());
+        let cpus = self.host.vnode_cpu_ids(i);
+        let names: Vec<&str> = v.vm_names().collect();
+        let dsc = serde_json::json!({"level": v.level(), "cpus": cpus, "vms": names}).to_string();
+        let (level, size, unused) = (v.level(), v.cap(), v.unused());
+        let vms = self.vm_indexes(v.vm_names());
+        let subset = format!("subset-{oc}");
+        VNodeView {
+            id: self.step.id(&subset),
+            subset,
+            dsc,
+            oc,
+            level,
+            size,
+            unused,
+            vms,
+        }
+    }
 }
 
 /// Replays `input` on `topo`, writing the recomputed trace to `out` when
@@ -534,16 +788,15 @@ pub fn replay(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ReplayOutcome, ReplayError> {
     let started = Instant::now();
-    let mut learnt = learn(input)?;
-    let total = learnt.timestamps.len() as u64;
-    let quirks = quirk_map(&opts);
+    let learnt = learn(input)?;
+    let total = learnt.timestamps;
     let mut r = Replayer {
         host: Host::new(topo.clone(), opts.host),
         opts,
         summary: ReplaySummary {
             input: input.name(),
             topology: topo.name().to_string(),
-            quirks,
+            quirks: quirk_map(&opts),
             timestamps: total,
             rows_in: learnt.rows,
             rows_out: 0,
@@ -555,32 +808,45 @@ pub fn replay(
             wall_s: 0.0,
             rows_per_s: 0.0,
         },
-        learnt: &mut learnt,
+        learnt: &learnt,
         series: Vec::new(),
         sizes: BTreeMap::new(),
+        step: Step::new(learnt.vms.len()),
+        views: [Vec::new(), Vec::new()],
+        dirty: true,
+        next_arrival: 0,
+        next_departure: 0,
+        unreported: Vec::new(),
     };
     let mut reader = input.open()?;
     let mut rec = Record::default();
-    let mut step = Step::default();
-    let mut k = 0usize;
+    let mut k = 0u64;
+    let mut previous: Option<u64> = None;
     let mut pending = reader.next_into(&mut rec)?;
     while pending {
         let tmp = rec.tmp;
-        step.clear();
+        r.step.begin();
         while pending && rec.tmp == tmp {
-            step.add(&rec);
+            r.add(&rec, input, reader.line())?;
             pending = reader.next_into(&mut rec)?;
         }
         r.deploy_arrivals(tmp);
-        r.remove_departures(k);
-        r.emit(tmp, &step, &mut out)?;
+        // The first timestamp has no previous one; a quirk uses itself.
+        let clamp = r.opts.host.quirks.replay_first_step_clamp;
+        r.remove_departures(previous.or(clamp.then_some(tmp)));
+        r.emit(tmp, &mut out)?;
+        previous = Some(tmp);
         k += 1;
-        if k.is_multiple_of(64) || k as u64 == total {
-            progress(k as u64, total);
+        if k.is_multiple_of(64) || k == total {
+            progress(k, total);
         }
     }
     let wall_s = started.elapsed().as_secs_f64();
-    r.summary.vnodes = r.sizes.into_values().collect();
+    r.summary.vnodes = r
+        .sizes
+        .into_values()
+        .flat_map(BTreeMap::into_values)
+        .collect();
     r.summary.wall_s = wall_s;
     r.summary.rows_per_s = if wall_s > 0.0 {
         r.summary.rows_in as f64 / wall_s
