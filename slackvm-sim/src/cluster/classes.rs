@@ -1,12 +1,14 @@
-//! Exact worst-fit answers per VM class, for [`super::index::HostIndex`].
+//! Exact best- and worst-fit answers per VM class, for
+//! [`super::index::HostIndex`].
 //!
 //! VMs with the same level, vCPUs and (effective) MB probe every host
 //! alike: they form a class. When a workload has at most [`MAX_CLASSES`]
-//! classes, a segment tree keeps, per class and node, the largest room a
-//! host of the subtree would have left after a VM of the class (+1; 0 when
-//! none fits). Worst fit is then the leftmost leaf holding the root's
-//! value: O(log hosts), no probe at decision time. Each host update probes
-//! the host once per class.
+//! classes, a segment tree keeps, per class and node, the smallest (best
+//! fit) or largest (worst fit) room a host of the subtree would have left
+//! after a VM of the class, with a sentinel for "fits no host". The choice
+//! is then the leftmost leaf holding the root's value: O(log hosts), no
+//! probe at decision time. Each host update probes the host once per
+//! class.
 
 use super::model::HostModel;
 use super::policy::slack_after;
@@ -15,23 +17,63 @@ use std::collections::BTreeMap;
 /// Most classes a table keeps; more and the index falls back to bounds.
 pub const MAX_CLASSES: usize = 64;
 
-/// Per class, the largest room left after a VM of the class, over hosts.
+/// Which extreme a table keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassGoal {
+    /// Least room left (best fit).
+    Least,
+    /// Most room left (worst fit).
+    Most,
+}
+
+impl ClassGoal {
+    /// The value of a host that does not fit.
+    fn none(self) -> u64 {
+        match self {
+            ClassGoal::Least => u64::MAX,
+            ClassGoal::Most => 0,
+        }
+    }
+    /// The value of a host left with `room` (stored +1 for `Most`, so 0
+    /// stays the sentinel).
+    fn value(self, room: u64) -> u64 {
+        match self {
+            ClassGoal::Least => room,
+            ClassGoal::Most => room + 1,
+        }
+    }
+    fn pick(self, a: u64, b: u64) -> u64 {
+        match self {
+            ClassGoal::Least => a.min(b),
+            ClassGoal::Most => a.max(b),
+        }
+    }
+}
+
+/// Per class, the least or most room left after a VM of the class, over hosts.
 #[derive(Debug, Clone)]
 pub struct ClassTable {
+    /// Which extreme.
+    goal: ClassGoal,
     /// Class of each VM.
     class_of_vm: Vec<u8>,
     /// One VM of each class (probed for the class).
     rep_vm: Vec<usize>,
     /// Leaves (a power of two).
     size: usize,
-    /// `best[node * classes + c]`: largest room after + 1, 0 for none.
+    /// `best[node * classes + c]`: the goal's value over the subtree.
     best: Vec<u64>,
 }
 
 impl ClassTable {
     /// A table over `hosts` when the model's VMs form at most
     /// [`MAX_CLASSES`] classes and rooms fit in 64 bits; `None` otherwise.
-    pub fn new<M: HostModel>(model: &M, hosts: &[M::Host], size: usize) -> Option<Self> {
+    pub fn new<M: HostModel>(
+        model: &M,
+        hosts: &[M::Host],
+        size: usize,
+        goal: ClassGoal,
+    ) -> Option<Self> {
         let cap = model.capacity();
         let widest = u128::from(cap.cpus) * u128::from(cap.mem_mb) * 2;
         if widest >= u128::from(u64::MAX) {
@@ -54,12 +96,13 @@ impl ClassTable {
             class_of_vm.push(id);
         }
         let mut table = ClassTable {
+            goal,
             class_of_vm,
             rep_vm,
             size,
             best: Vec::new(),
         };
-        table.best = vec![0; 2 * size * table.classes()];
+        table.best = vec![goal.none(); 2 * size * table.classes()];
         for (i, h) in hosts.iter().enumerate() {
             table.set_leaf(model, i, h);
         }
@@ -89,9 +132,9 @@ impl ClassTable {
         let leaf = self.size + i;
         for (c, &vm) in self.rep_vm.iter().enumerate() {
             // Fits in u64: checked against the widest room in `new`.
-            self.best[leaf * k + c] = model
-                .probe(host, vm)
-                .map_or(0, |after| slack_after(cap, after) as u64 + 1);
+            self.best[leaf * k + c] = model.probe(host, vm).map_or(self.goal.none(), |after| {
+                self.goal.value(slack_after(cap, after) as u64)
+            });
         }
     }
 
@@ -99,17 +142,22 @@ impl ClassTable {
         let k = self.classes();
         let (l, r) = (2 * node * k, (2 * node + 1) * k);
         for c in 0..k {
-            self.best[node * k + c] = self.best[l + c].max(self.best[r + c]);
+            self.best[node * k + c] = self.goal.pick(self.best[l + c], self.best[r + c]);
         }
     }
 
-    /// The worst-fit host for VM `vm`: the leftmost host with the most
-    /// room left after it, or `None` when none fits.
-    pub fn worst_fit(&self, vm: usize) -> Option<usize> {
+    /// Which extreme the table keeps.
+    pub fn goal(&self) -> ClassGoal {
+        self.goal
+    }
+
+    /// The leftmost host with the least (or most) room left after VM
+    /// `vm`, or `None` when none fits.
+    pub fn choose(&self, vm: usize) -> Option<usize> {
         let k = self.classes();
         let c = usize::from(self.class_of_vm[vm]);
         let target = self.best[k + c];
-        if target == 0 {
+        if target == self.goal.none() {
             return None;
         }
         let mut node = 1;

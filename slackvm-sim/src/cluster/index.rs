@@ -27,7 +27,7 @@
 //! rule out;
 //! updates after a placement or a departure are O(log hosts).
 
-use super::classes::ClassTable;
+use super::classes::{ClassGoal, ClassTable};
 use super::model::{Demand, HostModel, Room, Usage, ROOM_EPS};
 use super::policy::slack_after;
 use std::collections::BTreeSet;
@@ -65,7 +65,8 @@ pub struct HostIndex {
     /// Hosts in the empty host's state: left out of the tree, stood for
     /// by the lowest-numbered one.
     pristine: BTreeSet<usize>,
-    /// Exact worst-fit answers per VM class, when asked for and possible.
+    /// Exact best- or worst-fit answers per VM class, when asked for and
+    /// possible.
     classes: Option<ClassTable>,
 }
 
@@ -124,13 +125,17 @@ type Best = Option<(u128, usize)>;
 impl HostIndex {
     /// An index over `hosts` (bounds only).
     pub fn new<M: HostModel>(model: &M, hosts: &[M::Host]) -> Self {
-        Self::with_classes(model, hosts, false)
+        Self::with_classes(model, hosts, None)
     }
 
-    /// An index over `hosts`; with `exact_worst`, also a per-class table
-    /// answering worst fit exactly when the VMs form few classes
+    /// An index over `hosts`; with a goal, also a per-class table
+    /// answering best or worst fit exactly when the VMs form few classes
     /// ([`super::classes`]).
-    pub fn with_classes<M: HostModel>(model: &M, hosts: &[M::Host], exact_worst: bool) -> Self {
+    pub fn with_classes<M: HostModel>(
+        model: &M,
+        hosts: &[M::Host],
+        goal: Option<ClassGoal>,
+    ) -> Self {
         let size = hosts.len().next_power_of_two().max(1);
         let levels = model.level_count();
         debug_assert!((1..=super::schedule::MAX_LEVELS).contains(&levels));
@@ -149,8 +154,8 @@ impl HostIndex {
             pristine: BTreeSet::new(),
             classes: None,
         };
-        if exact_worst {
-            index.classes = ClassTable::new(model, hosts, size);
+        if let Some(goal) = goal {
+            index.classes = ClassTable::new(model, hosts, size, goal);
         }
         for (i, h) in hosts.iter().enumerate() {
             index.set_leaf(model, i, h);
@@ -189,7 +194,8 @@ impl HostIndex {
     pub fn push<M: HostModel>(&mut self, model: &M, hosts: &[M::Host]) {
         debug_assert_eq!(hosts.len(), self.len + 1);
         if hosts.len() > self.size {
-            *self = HostIndex::with_classes(model, hosts, self.classes.is_some());
+            let goal = self.classes.as_ref().map(ClassTable::goal);
+            *self = HostIndex::with_classes(model, hosts, goal);
             return;
         }
         self.len += 1;
@@ -334,6 +340,13 @@ impl HostIndex {
     /// (the choice of [`super::policy::best_fit`]).
     pub fn best_fit<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
         debug_assert_eq!(hosts.len(), self.len);
+        if let Some(t) = self
+            .classes
+            .as_ref()
+            .filter(|t| t.goal() == ClassGoal::Least)
+        {
+            return t.choose(vm);
+        }
         let q = self.query(model, vm);
         let mut best: Best = self.pristine_candidate(model, hosts, vm);
         let root = self.root();
@@ -411,8 +424,12 @@ impl HostIndex {
         vm: usize,
     ) -> Option<usize> {
         debug_assert_eq!(hosts.len(), self.len);
-        if let Some(t) = &self.classes {
-            return t.worst_fit(vm).filter(|&i| i < self.len);
+        if let Some(t) = self
+            .classes
+            .as_ref()
+            .filter(|t| t.goal() == ClassGoal::Most)
+        {
+            return t.choose(vm);
         }
         let q = self.query(model, vm);
         let mut best: Best = self.pristine_candidate(model, hosts, vm);

@@ -4,6 +4,7 @@
 //! whole runs agree, and both host models keep the [`HostModel::room`]
 //! contract the index relies on.
 
+use super::classes::ClassGoal;
 use super::engine::{run_kind, EngineOptions, Hosts, OnRefusal};
 use super::index::HostIndex;
 use super::model::{CountingModel, HostModel, ModelOptions, VnodeModel};
@@ -39,7 +40,8 @@ fn workload() -> impl Strategy<Value = Vec<Spec>> {
 fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), TestCaseError> {
     let mut hosts = vec![m.empty_host(); n];
     let mut index = HostIndex::new(m, &hosts);
-    let mut exact = HostIndex::with_classes(m, &hosts, true);
+    let mut least = HostIndex::with_classes(m, &hosts, Some(ClassGoal::Least));
+    let mut most = HostIndex::with_classes(m, &hosts, Some(ClassGoal::Most));
     let mut on = vec![None; s.vms.len()];
     for (k, step) in s.steps.iter().enumerate() {
         let vm = step.vm as usize;
@@ -47,7 +49,8 @@ fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), 
             if let Some(h) = on[vm].take() {
                 m.remove(&mut hosts[h], vm);
                 index.update(m, h, &hosts[h]);
-                exact.update(m, h, &hosts[h]);
+                least.update(m, h, &hosts[h]);
+                most.update(m, h, &hosts[h]);
             }
             continue;
         }
@@ -58,15 +61,25 @@ fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), 
                 pol.choose_indexed(m, &hosts, &index, vm),
             ));
             prop_assert_eq!(scan, indexed, "policy {} at step {}", p.name(), k);
-            let classed = crate::with_policy!(p, pol => pol.choose_indexed(m, &hosts, &exact, vm));
-            prop_assert_eq!(scan, classed, "policy {} (classes) at step {}", p.name(), k);
+            for (goal, ix) in [("least", &least), ("most", &most)] {
+                let classed = crate::with_policy!(p, pol => pol.choose_indexed(m, &hosts, ix, vm));
+                prop_assert_eq!(
+                    scan,
+                    classed,
+                    "policy {} (classes {}) at step {}",
+                    p.name(),
+                    goal,
+                    k
+                );
+            }
         }
         // Move the cluster along with a policy that varies by step.
         let p = PolicyKind::ALL[k % PolicyKind::ALL.len()];
         if let Some(h) = crate::with_policy!(p, pol => pol.choose(m, &hosts, vm)) {
             prop_assert!(m.place(&mut hosts[h], vm));
             index.update(m, h, &hosts[h]);
-            exact.update(m, h, &hosts[h]);
+            least.update(m, h, &hosts[h]);
+            most.update(m, h, &hosts[h]);
             on[vm] = Some(h);
         }
     }

@@ -4,6 +4,7 @@
 //! it is not guaranteed monotone in N.
 
 use super::{slack_after, Policy};
+use crate::cluster::classes::ClassGoal;
 use crate::cluster::index::HostIndex;
 use crate::cluster::model::HostModel;
 
@@ -30,6 +31,9 @@ impl Policy for BestFit {
     }
     fn uses_index(&self) -> bool {
         true
+    }
+    fn exact_classes(&self) -> Option<ClassGoal> {
+        Some(ClassGoal::Least)
     }
     fn choose_indexed<M: HostModel>(
         &self,

@@ -14,6 +14,7 @@ pub mod paper;
 pub mod progress;
 pub mod worst_fit;
 
+use super::classes::ClassGoal;
 use super::index::HostIndex;
 use super::model::{HostModel, Usage};
 use super::ClusterError;
@@ -31,10 +32,10 @@ pub trait Policy: Sync {
     fn uses_index(&self) -> bool {
         false
     }
-    /// True when the index should also keep exact per-class answers
+    /// The per-class table the index should also keep, if any
     /// ([`super::classes`]; costs one probe per class per host update).
-    fn exact_classes(&self) -> bool {
-        false
+    fn exact_classes(&self) -> Option<ClassGoal> {
+        None
     }
     /// The same choice as [`Policy::choose`], with the help of an index
     /// kept up to date over `hosts` (scans by default).

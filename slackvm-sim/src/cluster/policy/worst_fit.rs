@@ -4,6 +4,7 @@
 //! guaranteed monotone in N.
 
 use super::{slack_after, Policy};
+use crate::cluster::classes::ClassGoal;
 use crate::cluster::index::HostIndex;
 use crate::cluster::model::HostModel;
 
@@ -31,8 +32,8 @@ impl Policy for WorstFit {
     fn uses_index(&self) -> bool {
         true
     }
-    fn exact_classes(&self) -> bool {
-        true
+    fn exact_classes(&self) -> Option<ClassGoal> {
+        Some(ClassGoal::Most)
     }
     fn choose_indexed<M: HostModel>(
         &self,
