@@ -15,13 +15,15 @@ use crate::host::{Host, HostOptions};
 use crate::pyfmt;
 use crate::scheduler::{DeployError, LocalScheduler, VmRequest};
 use crate::topology::Topology;
-use crate::trace::{RecKind, Record, Res, Row, TraceError, TraceReader, TraceWriter};
+use crate::trace::{
+    PrefetchReader, RecKind, Record, Res, Row, TraceError, TraceReader, TraceWriter,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Errors of a replay.
 #[derive(Debug, thiserror::Error)]
@@ -462,7 +464,77 @@ struct Replayer<'a> {
     unreported: Vec<u32>,
 }
 
-impl Replayer<'_> {
+impl<'a> Replayer<'a> {
+    fn new(
+        topo: Arc<Topology>,
+        opts: ReplayOptions,
+        input: &TraceSource,
+        learnt: &'a Learnt,
+    ) -> Self {
+        Replayer {
+            host: Host::new(topo.clone(), opts.host),
+            opts,
+            summary: ReplaySummary {
+                input: input.name(),
+                topology: topo.name().to_string(),
+                quirks: quirk_map(&opts),
+                timestamps: learnt.timestamps,
+                rows_in: learnt.rows,
+                rows_out: 0,
+                vms_seen: learnt.vms.len() as u64,
+                accepted: BTreeMap::new(),
+                refused_per_level: BTreeMap::new(),
+                refused: Vec::new(),
+                vnodes: Vec::new(),
+                wall_s: 0.0,
+                rows_per_s: 0.0,
+            },
+            learnt,
+            series: Vec::new(),
+            sizes: BTreeMap::new(),
+            step: Step::new(learnt.vms.len()),
+            views: [Vec::new(), Vec::new()],
+            dirty: true,
+            next_arrival: 0,
+            next_departure: 0,
+            unreported: Vec::new(),
+        }
+    }
+
+    /// After a timestamp's rows: arrivals, departures, output rows.
+    fn finish_step(
+        &mut self,
+        tmp: u64,
+        previous: Option<u64>,
+        out: &mut Option<&mut TraceWriter>,
+    ) -> Result<(), ReplayError> {
+        self.deploy_arrivals(tmp);
+        // The first timestamp has no previous one; a quirk uses itself.
+        let clamp = self.opts.host.quirks.replay_first_step_clamp;
+        self.remove_departures(previous.or(clamp.then_some(tmp)));
+        self.emit(tmp, out)
+    }
+
+    /// The outcome, once every timestamp is replayed.
+    fn finish(self, wall_s: f64) -> ReplayOutcome {
+        let mut summary = self.summary;
+        summary.vnodes = self
+            .sizes
+            .into_values()
+            .flat_map(BTreeMap::into_values)
+            .collect();
+        summary.wall_s = wall_s;
+        summary.rows_per_s = if wall_s > 0.0 {
+            summary.rows_in as f64 / wall_s
+        } else {
+            0.0
+        };
+        ReplayOutcome {
+            summary,
+            series: self.series,
+        }
+    }
+
     fn replayed_mem_mb(&self, vm: &VmTrace) -> Option<u64> {
         let mem = vm.mem? as u64;
         Some(if self.opts.host.quirks.replay_mem_kib {
@@ -784,79 +856,80 @@ pub fn replay(
     topo: Arc<Topology>,
     opts: ReplayOptions,
     input: &TraceSource,
+    out: Option<&mut TraceWriter>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ReplayOutcome, ReplayError> {
+    let first = first_pass(input)?;
+    replay_learnt(topo, opts, input, first, out, progress)
+}
+
+/// What the first pass over a trace learnt (each VM's shape, first and
+/// last sighting); O(VMs) memory. Needs no topology, so a caller can load
+/// one meanwhile.
+pub struct FirstPass {
+    learnt: Learnt,
+    wall: Duration,
+}
+
+impl std::fmt::Debug for FirstPass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FirstPass")
+            .field("rows", &self.learnt.rows)
+            .field("timestamps", &self.learnt.timestamps)
+            .field("vms", &self.learnt.vms.len())
+            .finish()
+    }
+}
+
+/// The first of the replay's two passes (see [`replay_learnt`]).
+pub fn first_pass(input: &TraceSource) -> Result<FirstPass, ReplayError> {
+    let started = Instant::now();
+    let learnt = learn(input)?;
+    Ok(FirstPass {
+        learnt,
+        wall: started.elapsed(),
+    })
+}
+
+/// The second pass: replays `input` knowing what `first` learnt from it.
+/// [`replay`] is [`first_pass`] then this. Rows are read ahead on another
+/// thread ([`PrefetchReader`]) while this one schedules and writes.
+pub fn replay_learnt(
+    topo: Arc<Topology>,
+    opts: ReplayOptions,
+    input: &TraceSource,
+    first: FirstPass,
     mut out: Option<&mut TraceWriter>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ReplayOutcome, ReplayError> {
     let started = Instant::now();
-    let learnt = learn(input)?;
+    let learnt = first.learnt;
     let total = learnt.timestamps;
-    let mut r = Replayer {
-        host: Host::new(topo.clone(), opts.host),
-        opts,
-        summary: ReplaySummary {
-            input: input.name(),
-            topology: topo.name().to_string(),
-            quirks: quirk_map(&opts),
-            timestamps: total,
-            rows_in: learnt.rows,
-            rows_out: 0,
-            vms_seen: learnt.vms.len() as u64,
-            accepted: BTreeMap::new(),
-            refused_per_level: BTreeMap::new(),
-            refused: Vec::new(),
-            vnodes: Vec::new(),
-            wall_s: 0.0,
-            rows_per_s: 0.0,
-        },
-        learnt: &learnt,
-        series: Vec::new(),
-        sizes: BTreeMap::new(),
-        step: Step::new(learnt.vms.len()),
-        views: [Vec::new(), Vec::new()],
-        dirty: true,
-        next_arrival: 0,
-        next_departure: 0,
-        unreported: Vec::new(),
-    };
-    let mut reader = input.open()?;
-    let mut rec = Record::default();
+    let mut r = Replayer::new(topo, opts, input, &learnt);
+    let mut reader = PrefetchReader::spawn(input.open()?);
     let mut k = 0u64;
+    let mut current: Option<u64> = None;
     let mut previous: Option<u64> = None;
-    let mut pending = reader.next_into(&mut rec)?;
-    while pending {
-        let tmp = rec.tmp;
-        r.step.begin();
-        while pending && rec.tmp == tmp {
-            r.add(&rec, input, reader.line())?;
-            pending = reader.next_into(&mut rec)?;
+    loop {
+        let row = reader.next_row()?;
+        let tmp = row.map(|(rec, _)| rec.tmp);
+        if tmp != current {
+            if let Some(done) = current {
+                r.finish_step(done, previous, &mut out)?;
+                previous = Some(done);
+                k += 1;
+                if k.is_multiple_of(64) || k == total {
+                    progress(k, total);
+                }
+            }
+            current = tmp;
+            r.step.begin();
         }
-        r.deploy_arrivals(tmp);
-        // The first timestamp has no previous one; a quirk uses itself.
-        let clamp = r.opts.host.quirks.replay_first_step_clamp;
-        r.remove_departures(previous.or(clamp.then_some(tmp)));
-        r.emit(tmp, &mut out)?;
-        previous = Some(tmp);
-        k += 1;
-        if k.is_multiple_of(64) || k == total {
-            progress(k, total);
-        }
+        let Some((rec, line)) = row else { break };
+        r.add(rec, input, line)?;
     }
-    let wall_s = started.elapsed().as_secs_f64();
-    r.summary.vnodes = r
-        .sizes
-        .into_values()
-        .flat_map(BTreeMap::into_values)
-        .collect();
-    r.summary.wall_s = wall_s;
-    r.summary.rows_per_s = if wall_s > 0.0 {
-        r.summary.rows_in as f64 / wall_s
-    } else {
-        0.0
-    };
-    Ok(ReplayOutcome {
-        summary: r.summary,
-        series: r.series,
-    })
+    let wall_s = (first.wall + started.elapsed()).as_secs_f64();
+    Ok(r.finish(wall_s))
 }
 
 fn quirk_map(opts: &ReplayOptions) -> BTreeMap<String, bool> {

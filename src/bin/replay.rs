@@ -8,7 +8,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use slackvm_sim::host::{HostOptions, Quirks};
 use slackvm_sim::plot::figure3;
-use slackvm_sim::replay::{replay, ReplayOptions, TraceSource};
+use slackvm_sim::replay::{first_pass, replay_learnt, ReplayOptions, TraceSource};
 use slackvm_sim::topology::{self, Topology};
 use slackvm_sim::trace::TraceWriter;
 use std::path::{Path, PathBuf};
@@ -90,11 +90,18 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let q = quirks(&cli)?;
-    let topo = Arc::new(load_topology(&cli)?);
     let source = match &cli.trace {
         Some(p) => TraceSource::File(p.clone()),
         None => TraceSource::Bytes("embedded:trace_EPYC-7662-exp.tsv.gz".into(), EMBEDDED_TRACE),
     };
+    // The first pass over the trace needs no topology: load it meanwhile.
+    let (topo, first) = std::thread::scope(|s| {
+        let topo = s.spawn(|| load_topology(&cli));
+        let first = first_pass(&source);
+        (topo.join(), first)
+    });
+    let topo = Arc::new(topo.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+    let first = first?;
     std::fs::create_dir_all(&cli.out)
         .with_context(|| format!("--out: cannot create {}", cli.out.display()))?;
     let out_path = cli.out.join("monitoring.tsv");
@@ -106,10 +113,11 @@ fn main() -> Result<()> {
         },
     };
     let bar = progress_bar(cli.quiet);
-    let outcome = replay(
+    let outcome = replay_learnt(
         topo.clone(),
         opts,
         &source,
+        first,
         Some(&mut writer),
         &mut |done, total| {
             bar.set_length(total);
