@@ -135,3 +135,119 @@ fn bad_arguments_fail_with_a_message() {
         assert!(err.contains("Error"), "{err}");
     }
 }
+
+/// Parses the one JSON line `sweep scale` prints.
+fn scale_line(args: &[&str]) -> serde_json::Value {
+    let r = sweep(args);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let out = String::from_utf8(r.stdout).unwrap();
+    assert_eq!(out.lines().count(), 1, "one JSON line: {out}");
+    serde_json::from_str(out.trim()).expect("JSON line")
+}
+
+#[test]
+fn scale_prints_one_json_line_and_agrees_with_the_scan() {
+    let base = [
+        "scale", "-q", "--hosts", "40", "--vms", "1500", "--policy", "best-fit",
+    ];
+    let fast = scale_line(&base);
+    for key in [
+        "wall_s",
+        "events",
+        "events_per_s",
+        "placed",
+        "refused",
+        "peak_rss_mb",
+    ] {
+        assert!(fast.get(key).is_some(), "missing {key}: {fast}");
+    }
+    assert_eq!(fast["vms"], 1500);
+    assert_eq!(fast["index"], true);
+    let events = fast["events"].as_u64().unwrap();
+    let placed = fast["placed"].as_u64().unwrap();
+    let refused = fast["refused"].as_u64().unwrap();
+    assert_eq!(placed + refused, 1500);
+    assert!(events >= 1500);
+    let mut scan = base.to_vec();
+    scan.push("--scan");
+    let slow = scale_line(&scan);
+    assert_eq!(slow["index"], false);
+    for key in ["events", "placed", "refused", "hosts_used"] {
+        assert_eq!(fast[key], slow[key], "{key}");
+    }
+}
+
+#[test]
+fn a_huawei_export_runs_back_through_the_reader() {
+    let dir = tmp("huawei");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("huawei.csv");
+    let f = file.to_str().unwrap();
+    let shape = ["--hosts", "30", "--host-cpus", "64", "--levels", "100/0/0"];
+    let mut export = vec!["scale", "-q", "--vms", "800", "--export-huawei", f];
+    export.extend(shape);
+    let r = sweep(&export);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(r.stdout.is_empty());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("vmid,cpu,memory,time,type\n"));
+    let mut synthetic = vec!["scale", "-q", "--vms", "800"];
+    synthetic.extend(shape);
+    let mut traced = vec!["scale", "-q", "--trace", f, "--format", "huawei"];
+    traced.extend(shape);
+    let (a, b) = (scale_line(&synthetic), scale_line(&traced));
+    assert_eq!(b["source"], f);
+    for key in ["vms", "events", "placed", "refused", "hosts_used"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    let bad = sweep(&["scale", "-q", "--trace", f, "--format", "nope"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--format"));
+    let missing = sweep(&["scale", "-q", "--trace", "/nonexistent/x.csv"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/x.csv"));
+}
+
+#[test]
+fn scaling_redraws_its_figure_from_points() {
+    let dir = tmp("scaling");
+    std::fs::create_dir_all(&dir).unwrap();
+    let points = dir.join("points.jsonl");
+    let mut text = String::new();
+    for (series, x) in [
+        ("hosts", 1000),
+        ("hosts", 4000),
+        ("events", 9000),
+        ("events", 90000),
+    ] {
+        for p in ["first-fit", "best-fit", "worst-fit"] {
+            text.push_str(&format!(
+                "{{\"series\":\"{series}\",\"policy\":\"{p}\",\"hosts\":{x},\"vms\":{x},\"events\":{x},\"placed\":{x},\"refused\":0,\"seconds\":0.01}}\n"
+            ));
+        }
+    }
+    std::fs::write(&points, text).unwrap();
+    let out = dir.join("out");
+    let r = sweep(&[
+        "scaling",
+        "-q",
+        "--from",
+        points.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let svg = std::fs::read_to_string(out.join("scaling.svg")).unwrap();
+    assert!(svg.contains("Run time vs hosts") && svg.contains("worst-fit"));
+    std::fs::write(&points, "{not json\n").unwrap();
+    let r = sweep(&[
+        "scaling",
+        "-q",
+        "--from",
+        points.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!r.status.success());
+    assert!(String::from_utf8_lossy(&r.stderr).contains("points.jsonl:1"));
+}

@@ -14,6 +14,9 @@ use slackvm_sim::sweep::grid::{
     parse_distribution, GridSpec, Shard, DISTRIBUTIONS, PAPER_CATALOGUES, PAPER_VMS,
 };
 use slackvm_sim::sweep::scale::{peak_rss_mb, run_scale, write_huawei, ScaleConfig};
+use slackvm_sim::sweep::scaling::{
+    run_series, scaling_svg, ScalePoint, EVENTS_SERIES, HOSTS_SERIES, SCALING_POLICIES,
+};
 use slackvm_sim::sweep::{merge_dirs, paper, run_grid, write_outputs, OutputFiles};
 use slackvm_sim::workload::{read_event_csv, read_huawei, Catalogue, EventList};
 use std::path::{Path, PathBuf};
@@ -56,6 +59,18 @@ enum Command {
     },
     /// Time one large run: a synthetic workload (or a trace) on a fixed number of hosts; prints one JSON line.
     Scale(ScaleArgs),
+    /// The scaling report: timed runs by hosts (1k..100k) and by events (up to ~1M), written as scaling.jsonl and scaling.svg.
+    Scaling {
+        /// Output directory.
+        #[arg(long, default_value = "figures")]
+        out: PathBuf,
+        /// Redraw scaling.svg from an existing scaling.jsonl instead of running.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// No progress output.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Summarise a monitoring trace per vNode with polars (feature `analysis`).
     TraceStats {
         /// Monitoring trace (TSV).
@@ -358,6 +373,69 @@ fn scale(a: &ScaleArgs) -> Result<()> {
     Ok(())
 }
 
+fn read_points(path: &Path) -> Result<Vec<ScalePoint>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .with_context(|| format!("{}:{}: not a scaling point", path.display(), i + 1))
+        })
+        .collect()
+}
+
+fn scaling(out: &Path, from: Option<&Path>, quiet: bool) -> Result<()> {
+    let points = match from {
+        Some(path) => read_points(path)?,
+        None => {
+            let total = (HOSTS_SERIES.len() + EVENTS_SERIES.len()) * SCALING_POLICIES.len();
+            let bar = if quiet {
+                ProgressBar::hidden()
+            } else {
+                ProgressBar::new(total as u64)
+            };
+            bar.set_style(
+                ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} runs {msg}")
+                    .context("progress bar template")?
+                    .progress_chars("=> "),
+            );
+            let points = run_series(&|p| {
+                bar.set_message(format!(
+                    "{} {} hosts {} VMs: {:.3} s",
+                    p.policy, p.hosts, p.vms, p.seconds
+                ));
+                bar.inc(1);
+            })?;
+            bar.finish_and_clear();
+            let mut jsonl = String::new();
+            for p in &points {
+                jsonl.push_str(&serde_json::to_string(p)?);
+                jsonl.push('\n');
+            }
+            std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+            let path = out.join("scaling.jsonl");
+            std::fs::write(&path, jsonl).with_context(|| format!("writing {}", path.display()))?;
+            points
+        }
+    };
+    let svg = scaling_svg(&points).map_err(|e| anyhow::anyhow!("drawing scaling.svg: {e}"))?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let path = out.join("scaling.svg");
+    std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+    if !quiet {
+        for p in &points {
+            println!(
+                "{:<7} {:<10} {:>7} hosts {:>7} VMs {:>8} events {:>9.4} s",
+                p.series, p.policy, p.hosts, p.vms, p.events, p.seconds
+            );
+        }
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
 #[cfg(feature = "analysis")]
 fn report(inputs: &[PathBuf], out: &Path) -> Result<()> {
     let files = slackvm_sim::sweep::analysis::report(inputs, out)?;
@@ -400,6 +478,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Some(Command::Scale(args)) => scale(args),
+        Some(Command::Scaling { out, from, quiet }) => scaling(out, from.as_deref(), *quiet),
         Some(Command::Report { inputs, out }) => report(inputs, out),
         Some(Command::TraceStats { trace, out }) => trace_stats(trace, out.as_deref()),
     }

@@ -13,6 +13,7 @@
 //! - [`paper`]: the published OVHcloud table and the comparison with ours;
 //! - [`plots`]: the SVG figures;
 //! - [`scale`]: one timed run of a large workload (`sweep scale`);
+//! - [`scaling`]: the scaling series and `scaling.svg` (`sweep scaling`);
 //! - `analysis` (feature `analysis`): polars report and trace statistics.
 //!
 //! Determinism: every row depends only on its grid point; rows are sorted
@@ -29,6 +30,7 @@ pub mod plots;
 pub mod rows;
 pub mod run;
 pub mod scale;
+pub mod scaling;
 pub mod stats;
 pub mod summary;
 

@@ -18,19 +18,19 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 type Figure = (String, String);
 /// The drawing area of one SVG figure.
-type Root<'s> = DrawingArea<SVGBackend<'s>, Shift>;
+pub(crate) type Root<'s> = DrawingArea<SVGBackend<'s>, Shift>;
 /// A cartesian chart on one SVG figure.
-type Chart<'a, 's, X, Y> = ChartContext<'a, SVGBackend<'s>, Cartesian2d<X, Y>>;
+pub(crate) type Chart<'a, 's, X, Y> = ChartContext<'a, SVGBackend<'s>, Cartesian2d<X, Y>>;
 /// A line of the hosts figure: label, colour, value of a cell.
 type Line = (&'static str, RGBColor, fn(&SummaryRow) -> f64);
 
-fn err<E: std::fmt::Debug>(e: E) -> String {
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
 /// Renders one SVG figure of `size` pixels to a string: a white page that
 /// `draw` paints on, then presented.
-fn svg(
+pub(crate) fn svg(
     size: (u32, u32),
     draw: impl FnOnce(&Root<'_>) -> Result<(), String>,
 ) -> Result<String, String> {
@@ -47,7 +47,7 @@ fn svg(
 /// The cartesian chart every figure draws on: a sans-serif caption of
 /// `caption_px`, a 14 px margin, `x_area` px of x labels, 55 px of y
 /// labels, axes over `x` and `y`.
-fn frame<'a, 's, X: AsRangedCoord, Y: AsRangedCoord>(
+pub(crate) fn frame<'a, 's, X: AsRangedCoord, Y: AsRangedCoord>(
     root: &'a Root<'s>,
     (caption, caption_px): (String, u32),
     x_area: u32,
@@ -64,7 +64,7 @@ fn frame<'a, 's, X: AsRangedCoord, Y: AsRangedCoord>(
 }
 
 /// Draws the series legend at `position`: white box, black border.
-fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,
 ) -> Result<(), String> {
