@@ -1,9 +1,10 @@
 //! `sweep scaling`: the scaling report. Runs [`super::scale`] on two
 //! series of synthetic workloads (counting model, first/best/worst fit,
 //! index on):
-//! - by hosts: 1,000 to 100,000 hosts with twice as many VMs;
-//! - by events: 100,000 hosts with 50,000 to 500,000 VMs (up to about a
-//!   million arrival and departure events);
+//! - by hosts: 1,000 to 100,000 hosts with twice as many VMs (4 events
+//!   per host);
+//! - by events: 100,000 hosts with 25,000 to 500,000 VMs (50,000 to
+//!   1,000,000 arrival and departure events);
 //!
 //! and writes the points (`scaling.jsonl`, one JSON object per run) and
 //! `scaling.svg` (seconds against hosts and against events, log-log).
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 /// Hosts of the by-hosts series.
 pub const HOSTS_SERIES: [usize; 7] = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000];
 /// VMs of the by-events series (on [`EVENTS_SERIES_HOSTS`] hosts).
-pub const EVENTS_SERIES: [usize; 4] = [50_000, 100_000, 200_000, 500_000];
+pub const EVENTS_SERIES: [usize; 5] = [25_000, 50_000, 100_000, 250_000, 500_000];
 /// Hosts of the by-events series.
 pub const EVENTS_SERIES_HOSTS: usize = 100_000;
 /// Policies of both series.
@@ -128,7 +129,9 @@ fn panel(
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc("seconds")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_labels(6)
+        .max_light_lines(1)
+        .x_label_formatter(&|v| human(*v))
         .y_label_formatter(&|v| format!("{v:.3}"))
         .draw()
         .map_err(err)?;
@@ -150,6 +153,19 @@ fn panel(
             .map_err(err)?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
+}
+
+/// 1000 -> "1k", 2500000 -> "2.5M".
+fn human(v: f64) -> String {
+    let (x, unit) = if v >= 1e6 {
+        (v / 1e6, "M")
+    } else if v >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let text = format!("{x:.1}");
+    format!("{}{unit}", text.trim_end_matches(".0"))
 }
 
 /// A log axis range around the values (a decade margin split both ways).
@@ -201,5 +217,6 @@ mod tests {
             assert!(text.contains(needle), "{needle}");
         }
         assert_eq!(scaling_svg(&points).unwrap(), text, "deterministic");
+        assert_eq!((human(1000.0), human(2_500_000.0), human(50.0)), ("1k".into(), "2.5M".into(), "50".into()));
     }
 }
