@@ -97,6 +97,20 @@ impl RunOutcome {
 
 const UNPLACED: u32 = u32::MAX;
 
+/// Below this many hosts a scan beats keeping the index up to date (the
+/// `sweep` bench: a paper cell's searches run on a few dozen hosts).
+pub const INDEX_MIN_HOSTS: usize = 128;
+
+/// Whether a run keeps a [`HostIndex`]: the policy has one, the options
+/// allow it, and the cluster is large enough (or grows on demand).
+fn use_index<P: Policy>(policy: &P, hosts: Hosts, opts: EngineOptions) -> bool {
+    let large = match hosts {
+        Hosts::Fixed(n) => n >= INDEX_MIN_HOSTS,
+        Hosts::OnDemand => true,
+    };
+    policy.uses_index() && !opts.scan && large
+}
+
 /// Runs a schedule.
 pub fn run<M: HostModel, P: Policy>(
     schedule: &Schedule,
@@ -109,7 +123,7 @@ pub fn run<M: HostModel, P: Policy>(
         Hosts::Fixed(n) => vec![model.empty_host(); n],
         Hosts::OnDemand => Vec::with_capacity(64),
     };
-    let mut index = (policy.uses_index() && !opts.scan)
+    let mut index = use_index(policy, hosts, opts)
         .then(|| HostIndex::with_classes(model, &cluster, policy.exact_classes()));
     let cap = model.capacity();
     let mut on: Vec<u32> = vec![UNPLACED; schedule.vms.len()];

@@ -5,7 +5,7 @@
 //! contract the index relies on.
 
 use super::classes::ClassGoal;
-use super::engine::{run_kind, EngineOptions, Hosts, OnRefusal};
+use super::engine::{run_kind, EngineOptions, Hosts, OnRefusal, INDEX_MIN_HOSTS};
 use super::index::HostIndex;
 use super::model::{CountingModel, HostModel, ModelOptions, VnodeModel};
 use super::policy::{Policy, PolicyKind};
@@ -123,7 +123,13 @@ fn check_room_contract<M: HostModel>(
 /// Whole runs with and without the index give the same outcome.
 fn compare_runs<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), TestCaseError> {
     for p in PolicyKind::ALL {
-        for hosts in [Hosts::Fixed(n), Hosts::OnDemand] {
+        // Small clusters scan (below INDEX_MIN_HOSTS); the larger one and
+        // on-demand runs use the index.
+        for hosts in [
+            Hosts::Fixed(n),
+            Hosts::Fixed(INDEX_MIN_HOSTS + n),
+            Hosts::OnDemand,
+        ] {
             for on_refusal in [OnRefusal::Stop, OnRefusal::Count] {
                 let fast = EngineOptions {
                     on_refusal,

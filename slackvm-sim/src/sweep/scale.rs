@@ -167,11 +167,12 @@ mod tests {
 
     #[test]
     fn indexed_and_scanned_scale_runs_agree() {
-        let spec = ScaleSpec::new(50, 3000);
+        // Above INDEX_MIN_HOSTS, so the index is used.
+        let spec = ScaleSpec::new(160, 3000);
         let list = scale_workload(&Catalogue::ovhcloud2023(), &spec).unwrap();
         for policy in PolicyKind::ALL {
             for model in [ModelKind::Counting, ModelKind::Vnode] {
-                let mut cfg = ScaleConfig::new(50);
+                let mut cfg = ScaleConfig::new(160);
                 cfg.policy = policy;
                 cfg.model = model;
                 let fast = run_scale(&list, &cfg).unwrap();
