@@ -217,6 +217,9 @@ mod tests {
             assert!(text.contains(needle), "{needle}");
         }
         assert_eq!(scaling_svg(&points).unwrap(), text, "deterministic");
-        assert_eq!((human(1000.0), human(2_500_000.0), human(50.0)), ("1k".into(), "2.5M".into(), "50".into()));
+        assert_eq!(
+            (human(1000.0), human(2_500_000.0), human(50.0)),
+            ("1k".into(), "2.5M".into(), "50".into())
+        );
     }
 }
