@@ -64,6 +64,8 @@ struct VmTrace {
     vcpus: Option<f64>,
     mem: Option<f64>,
     level: Option<f64>,
+    /// `level` as written (`sb_oc`).
+    level_text: Option<String>,
     first_s: Option<u64>,
     last_s: u64,
 }
@@ -419,7 +421,11 @@ fn learn_vm(learnt: &mut Learnt, rec: &Record) {
     match rec.res {
         Some(Res::Cpu) => {
             vm.vcpus = rec.config;
-            vm.level = rec.sb_oc.as_deref().and_then(|s| s.parse().ok());
+            // Parsed again only when the text changes (it seldom does).
+            if vm.level_text != rec.sb_oc {
+                vm.level_text.clone_from(&rec.sb_oc);
+                vm.level = rec.sb_oc.as_deref().and_then(|s| s.parse().ok());
+            }
             vm.first_s.get_or_insert(rec.tmp);
             vm.last_s = rec.tmp;
         }
