@@ -6,26 +6,27 @@
 //! Whether a VM fits a host is the model's non-linear rule (critical size,
 //! shared oversubscribed groups, vNode capacities), so no key orders hosts
 //! exactly. Each node keeps bounds over its subtree instead:
-//! - the largest [`Room`] (per level: CPUs a VM of that level can still
-//!   bring, as vCPUs / level; and MB): a subtree whose largest room is
-//!   below the VM's [`Demand`] holds no host that fits (the model's
-//!   contract, see [`HostModel::room`]);
-//! - per level, the largest `room_cpus * host_mb + room_mb * host_cpus` of
-//!   one host (worst fit's bound);
+//! - per level and memory stratum, the largest room CPUs
+//!   ([`Room`]: what a VM of that level can still bring, as vCPUs / level)
+//!   of a host with at least that much memory room: a subtree below the
+//!   VM's [`Demand`] holds no host that fits (the model's contract, see
+//!   [`HostModel::room`]);
+//! - per level, the largest `floor(room_cpus) * host_mb + room_mb *
+//!   host_cpus` of one host (worst fit's bound);
 //! - the smallest room left now, `free_cpus * host_mb + free_mb *
-//!   host_cpus` (the measure of [`super::policy::slack_after`]).
+//!   host_cpus` (the measure of [`super::policy::slack_after`]), less what
+//!   a VM can add at most (best fit's bound).
 //!
 //! First fit walks to the leftmost host whose bound passes and probes it,
-//! moving right on a miss. Best and worst fit are branch and bound: the
-//! room left after the VM is at most `floor(room_cpus - demand) * host_mb
-//! + (room_mb - vm_mb) * host_cpus` (worst fit prunes below its best) and
-//! at least `room_now - (max_growth + extra_growth) * host_mb - vm_mb *
-//! host_cpus` (best fit prunes above its best); ties go to the lowest index as in the scans.
+//! moving right on a miss. Best and worst fit are one branch and bound
+//! ([`HostIndex::search`]); ties go to the lowest index as in the scans.
+//! When the policy asks for it and the VMs form few classes, an exact
+//! per-class table ([`super::classes`]) answers best or worst fit instead.
+//!
 //! Hosts in the empty host's state are left out of the tree: they all
 //! answer alike, so the lowest-numbered one stands for them (a kept
-//! ordered set). Every decision probes only candidates the bounds cannot
-//! rule out;
-//! updates after a placement or a departure are O(log hosts).
+//! ordered set). Updates after a placement or a departure are O(log
+//! hosts).
 
 use super::classes::{ClassGoal, ClassTable};
 use super::model::{Demand, HostModel, Room, Usage, ROOM_EPS};
@@ -339,80 +340,7 @@ impl HostIndex {
     /// The fitting host left with the least room, lowest index on ties
     /// (the choice of [`super::policy::best_fit`]).
     pub fn best_fit<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
-        debug_assert_eq!(hosts.len(), self.len);
-        if let Some(t) = self
-            .classes
-            .as_ref()
-            .filter(|t| t.goal() == ClassGoal::Least)
-        {
-            return t.choose(vm);
-        }
-        let q = self.query(model, vm);
-        let mut best: Best = self.pristine_candidate(model, hosts, vm);
-        let root = self.root();
-        if self.may_fit(&q.d, q.slot, root.node) {
-            self.best_in(
-                model,
-                hosts,
-                &q,
-                root,
-                self.lower_after(&q, root.node),
-                &mut best,
-            );
-        }
-        best.map(|(_, i)| i)
-    }
-
-    /// Branch and bound over `span`, whose bound passes and whose lower
-    /// bound is `lower`.
-    fn best_in<M: HostModel>(
-        &self,
-        model: &M,
-        hosts: &[M::Host],
-        q: &Query,
-        span: Span,
-        lower: u128,
-        best: &mut Best,
-    ) {
-        if best.is_some_and(|(b, i)| lower > b || (lower == b && span.lo > i)) {
-            return;
-        }
-        if span.is_leaf() {
-            if let Some(after) = model.probe(&hosts[span.lo], q.vm) {
-                let s = slack_after(self.cap, after);
-                debug_assert!(s >= lower, "best-fit lower bound above the truth");
-                if best.is_none_or(|(b, i)| s < b || (s == b && span.lo < i)) {
-                    *best = Some((s, span.lo));
-                }
-            }
-            return;
-        }
-        let mut kids = self
-            .kids(q, span)
-            .map(|c| c.map(|c| (c, self.lower_after(q, c.node))));
-        if let [Some((_, l)), Some((_, r))] = kids {
-            if r < l {
-                kids.swap(0, 1);
-            }
-        }
-        for (child, bound) in kids.into_iter().flatten() {
-            self.best_in(model, hosts, q, child, bound, best);
-        }
-    }
-
-    /// The children of `span` that hold hosts and whose bound passes.
-    fn kids(&self, q: &Query, span: Span) -> [Option<Span>; 2] {
-        let (left, right) = span.children();
-        let keep = |c: Span| (c.lo < self.len && self.may_fit(&q.d, q.slot, c.node)).then_some(c);
-        [keep(left), keep(right)]
-    }
-
-    /// At most how little room a host of the subtree can have after the VM.
-    fn lower_after(&self, q: &Query, node: usize) -> u128 {
-        let used = i128::from(q.d.max_cpu_growth) * i128::from(self.cap.mem_mb)
-            + i128::from(q.d.mem_mb) * i128::from(self.cap.cpus);
-        let lower = self.slack_now[node].saturating_sub(used);
-        u128::try_from(lower.max(0)).unwrap_or(0)
+        self.extreme_fit(model, hosts, vm, ClassGoal::Least)
     }
 
     /// The fitting host left with the most room, lowest index on ties
@@ -423,49 +351,57 @@ impl HostIndex {
         hosts: &[M::Host],
         vm: usize,
     ) -> Option<usize> {
+        self.extreme_fit(model, hosts, vm, ClassGoal::Most)
+    }
+
+    /// The fitting host left with the least or most room: the class table
+    /// when it keeps that goal, else branch and bound.
+    fn extreme_fit<M: HostModel>(
+        &self,
+        model: &M,
+        hosts: &[M::Host],
+        vm: usize,
+        goal: ClassGoal,
+    ) -> Option<usize> {
         debug_assert_eq!(hosts.len(), self.len);
-        if let Some(t) = self
-            .classes
-            .as_ref()
-            .filter(|t| t.goal() == ClassGoal::Most)
-        {
+        if let Some(t) = self.classes.as_ref().filter(|t| t.goal() == goal) {
             return t.choose(vm);
         }
         let q = self.query(model, vm);
         let mut best: Best = self.pristine_candidate(model, hosts, vm);
         let root = self.root();
         if self.may_fit(&q.d, q.slot, root.node) {
-            self.worst_in(
-                model,
-                hosts,
-                &q,
-                root,
-                self.upper_after(&q, root.node),
-                &mut best,
-            );
+            let bound = self.bound_after(&q, root.node, goal);
+            self.search(model, hosts, &q, goal, (root, bound), &mut best);
         }
         best.map(|(_, i)| i)
     }
 
-    /// Branch and bound over `span`, whose bound passes and whose upper
-    /// bound is `upper`.
-    fn worst_in<M: HostModel>(
+    /// Branch and bound over a subtree whose fit bound passes and whose
+    /// bound on the room left is given: children in order of promise, a
+    /// subtree pruned when its bound cannot beat the best so far (ties go
+    /// to the lowest index, so an equal bound prunes only to the right).
+    fn search<M: HostModel>(
         &self,
         model: &M,
         hosts: &[M::Host],
         q: &Query,
-        span: Span,
-        upper: u128,
+        goal: ClassGoal,
+        (span, bound): (Span, u128),
         best: &mut Best,
     ) {
-        if best.is_some_and(|(b, i)| upper < b || (upper == b && span.lo > i)) {
+        let beats = |a: u128, b: u128| match goal {
+            ClassGoal::Least => a < b,
+            ClassGoal::Most => a > b,
+        };
+        if best.is_some_and(|(b, i)| beats(b, bound) || (bound == b && span.lo > i)) {
             return;
         }
         if span.is_leaf() {
             if let Some(after) = model.probe(&hosts[span.lo], q.vm) {
                 let s = slack_after(self.cap, after);
-                debug_assert!(s <= upper, "worst-fit upper bound below the truth");
-                if best.is_none_or(|(b, i)| s > b || (s == b && span.lo < i)) {
+                debug_assert!(!beats(s, bound), "{goal:?} bound beaten by the truth");
+                if best.is_none_or(|(b, i)| beats(s, b) || (s == b && span.lo < i)) {
                     *best = Some((s, span.lo));
                 }
             }
@@ -473,15 +409,39 @@ impl HostIndex {
         }
         let mut kids = self
             .kids(q, span)
-            .map(|c| c.map(|c| (c, self.upper_after(q, c.node))));
+            .map(|c| c.map(|c| (c, self.bound_after(q, c.node, goal))));
         if let [Some((_, l)), Some((_, r))] = kids {
-            if r > l {
+            if beats(r, l) {
                 kids.swap(0, 1);
             }
         }
-        for (child, bound) in kids.into_iter().flatten() {
-            self.worst_in(model, hosts, q, child, bound, best);
+        for kid in kids.into_iter().flatten() {
+            self.search(model, hosts, q, goal, kid, best);
         }
+    }
+
+    /// The children of `span` that hold hosts and whose bound passes.
+    fn kids(&self, q: &Query, span: Span) -> [Option<Span>; 2] {
+        let (left, right) = span.children();
+        let keep = |c: Span| (c.lo < self.len && self.may_fit(&q.d, q.slot, c.node)).then_some(c);
+        [keep(left), keep(right)]
+    }
+
+    /// The best room left a host of the subtree can reach after the VM:
+    /// at least (best fit) or at most (worst fit).
+    fn bound_after(&self, q: &Query, node: usize, goal: ClassGoal) -> u128 {
+        match goal {
+            ClassGoal::Least => self.lower_after(q, node),
+            ClassGoal::Most => self.upper_after(q, node),
+        }
+    }
+
+    /// At most how little room a host of the subtree can have after the VM.
+    fn lower_after(&self, q: &Query, node: usize) -> u128 {
+        let used = i128::from(q.d.max_cpu_growth) * i128::from(self.cap.mem_mb)
+            + i128::from(q.d.mem_mb) * i128::from(self.cap.cpus);
+        let lower = self.slack_now[node].saturating_sub(used);
+        u128::try_from(lower.max(0)).unwrap_or(0)
     }
 
     /// At most how much room a host of the subtree can have after the VM

@@ -3,9 +3,7 @@
 //! candidates too, so its host count is searched, not found on demand, and
 //! it is not guaranteed monotone in N.
 
-use super::{slack_after, Policy};
-use crate::cluster::classes::ClassGoal;
-use crate::cluster::index::HostIndex;
+use super::{extreme_scan, IndexRule, Policy};
 use crate::cluster::model::HostModel;
 
 /// Best fit on summed normalised room.
@@ -17,31 +15,9 @@ impl Policy for BestFit {
         "best-fit"
     }
     fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
-        let cap = model.capacity();
-        let mut best: Option<(u128, usize)> = None;
-        for (i, h) in hosts.iter().enumerate() {
-            if let Some(after) = model.probe(h, vm) {
-                let s = slack_after(cap, after);
-                if best.is_none_or(|(b, _)| s < b) {
-                    best = Some((s, i));
-                }
-            }
-        }
-        best.map(|(_, i)| i)
+        extreme_scan(model, hosts, vm, |room, best| room < best)
     }
-    fn uses_index(&self) -> bool {
-        true
-    }
-    fn exact_classes(&self) -> Option<ClassGoal> {
-        Some(ClassGoal::Least)
-    }
-    fn choose_indexed<M: HostModel>(
-        &self,
-        model: &M,
-        hosts: &[M::Host],
-        index: &HostIndex,
-        vm: usize,
-    ) -> Option<usize> {
-        index.best_fit(model, hosts, vm)
+    fn index_rule(&self) -> Option<IndexRule> {
+        Some(IndexRule::BestFit)
     }
 }

@@ -2,8 +2,7 @@
 //! demand places every VM exactly as a run on N hosts does as long as it
 //! never opens host N, so its host count is the minimum (one pass).
 
-use super::{first_fitting, Policy};
-use crate::cluster::index::HostIndex;
+use super::{first_fitting, IndexRule, Policy};
 use crate::cluster::model::HostModel;
 
 /// First fit in host order.
@@ -20,16 +19,7 @@ impl Policy for FirstFit {
     fn on_demand_exact(&self) -> bool {
         true
     }
-    fn uses_index(&self) -> bool {
-        true
-    }
-    fn choose_indexed<M: HostModel>(
-        &self,
-        model: &M,
-        hosts: &[M::Host],
-        index: &HostIndex,
-        vm: usize,
-    ) -> Option<usize> {
-        index.first_fit(model, hosts, vm)
+    fn index_rule(&self) -> Option<IndexRule> {
+        Some(IndexRule::FirstFit)
     }
 }

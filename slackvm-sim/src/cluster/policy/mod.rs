@@ -27,18 +27,26 @@ pub trait Policy: Sync {
     /// straightforward scan over every host (the oracle of the indexed
     /// choice).
     fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize>;
-    /// True when [`Policy::choose_indexed`] uses a [`HostIndex`], which
-    /// the engine then maintains.
+    /// Which question of the [`HostIndex`] gives this policy's choice,
+    /// if any; the engine then keeps an index.
+    fn index_rule(&self) -> Option<IndexRule> {
+        None
+    }
+    /// True when [`Policy::choose_indexed`] uses a [`HostIndex`].
     fn uses_index(&self) -> bool {
-        false
+        self.index_rule().is_some()
     }
     /// The per-class table the index should also keep, if any
     /// ([`super::classes`]; costs one probe per class per host update).
     fn exact_classes(&self) -> Option<ClassGoal> {
-        None
+        match self.index_rule()? {
+            IndexRule::FirstFit => None,
+            IndexRule::BestFit => Some(ClassGoal::Least),
+            IndexRule::WorstFit => Some(ClassGoal::Most),
+        }
     }
     /// The same choice as [`Policy::choose`], with the help of an index
-    /// kept up to date over `hosts` (scans by default).
+    /// kept up to date over `hosts` (scans when the policy has no rule).
     fn choose_indexed<M: HostModel>(
         &self,
         model: &M,
@@ -46,8 +54,12 @@ pub trait Policy: Sync {
         index: &HostIndex,
         vm: usize,
     ) -> Option<usize> {
-        let _ = index;
-        self.choose(model, hosts, vm)
+        match self.index_rule() {
+            Some(IndexRule::FirstFit) => index.first_fit(model, hosts, vm),
+            Some(IndexRule::BestFit) => index.best_fit(model, hosts, vm),
+            Some(IndexRule::WorstFit) => index.worst_fit(model, hosts, vm),
+            None => self.choose(model, hosts, vm),
+        }
     }
     /// True when a run that opens a new host only when none fits places
     /// every VM exactly as a run on any N >= (hosts it opened) would; its
@@ -57,12 +69,45 @@ pub trait Policy: Sync {
     }
 }
 
+/// The questions a [`HostIndex`] answers exactly as the scans would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexRule {
+    /// Lowest-index host that fits.
+    FirstFit,
+    /// Fitting host left with the least room.
+    BestFit,
+    /// Fitting host left with the most room.
+    WorstFit,
+}
+
 /// Room left on a host after a VM, as an exact integer (see the module
 /// header); larger means emptier.
 pub fn slack_after(capacity: Usage, after: Usage) -> u128 {
     let free_cpus = u128::from(capacity.cpus.saturating_sub(after.cpus));
     let free_mem = u128::from(capacity.mem_mb.saturating_sub(after.mem_mb));
     free_cpus * u128::from(capacity.mem_mb) + free_mem * u128::from(capacity.cpus)
+}
+
+/// The fitting host whose room after the VM ([`slack_after`]) `beats`
+/// every earlier one: the first of the least (best fit, `<`) or of the
+/// most (worst fit, `>`).
+pub(crate) fn extreme_scan<M: HostModel>(
+    model: &M,
+    hosts: &[M::Host],
+    vm: usize,
+    beats: fn(u128, u128) -> bool,
+) -> Option<usize> {
+    let cap = model.capacity();
+    let mut best: Option<(u128, usize)> = None;
+    for (i, h) in hosts.iter().enumerate() {
+        if let Some(after) = model.probe(h, vm) {
+            let room = slack_after(cap, after);
+            if best.is_none_or(|(b, _)| beats(room, b)) {
+                best = Some((room, i));
+            }
+        }
+    }
+    best.map(|(_, i)| i)
 }
 
 /// The lowest host index that fits.

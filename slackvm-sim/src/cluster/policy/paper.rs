@@ -5,8 +5,7 @@
 //! in effect first fit in host order. Same choices as `first-fit`; kept as
 //! its own policy so outputs name what was reproduced.
 
-use super::{first_fitting, Policy};
-use crate::cluster::index::HostIndex;
+use super::{first_fitting, IndexRule, Policy};
 use crate::cluster::model::HostModel;
 
 /// The published code's placement (first host that fits).
@@ -23,16 +22,7 @@ impl Policy for Paper {
     fn on_demand_exact(&self) -> bool {
         true
     }
-    fn uses_index(&self) -> bool {
-        true
-    }
-    fn choose_indexed<M: HostModel>(
-        &self,
-        model: &M,
-        hosts: &[M::Host],
-        index: &HostIndex,
-        vm: usize,
-    ) -> Option<usize> {
-        index.first_fit(model, hosts, vm)
+    fn index_rule(&self) -> Option<IndexRule> {
+        Some(IndexRule::FirstFit)
     }
 }
