@@ -228,26 +228,16 @@ fn scaling_redraws_its_figure_from_points() {
     }
     std::fs::write(&points, text).unwrap();
     let out = dir.join("out");
-    let r = sweep(&[
-        "scaling",
-        "-q",
-        "--from",
-        points.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let redraw = || {
+        let (p, o) = (points.to_str().unwrap(), out.to_str().unwrap());
+        sweep(&["scaling", "-q", "--from", p, "--out", o])
+    };
+    let r = redraw();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let svg = std::fs::read_to_string(out.join("scaling.svg")).unwrap();
     assert!(svg.contains("Run time vs hosts") && svg.contains("worst-fit"));
     std::fs::write(&points, "{not json\n").unwrap();
-    let r = sweep(&[
-        "scaling",
-        "-q",
-        "--from",
-        points.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let r = redraw();
     assert!(!r.status.success());
     assert!(String::from_utf8_lossy(&r.stderr).contains("points.jsonl:1"));
 }
