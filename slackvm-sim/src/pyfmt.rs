@@ -77,13 +77,17 @@ fn short_decimal(x: f64) -> Option<(u64, usize)> {
         if ulp * p >= 1.0 {
             return None;
         }
-        let m = (a * p).round();
-        if m >= TWO_53 {
+        let scaled = a * p;
+        if scaled >= TWO_53 {
             return None;
         }
-        if m / p == a {
-            debug_assert!(m >= 1.0);
-            return Some((m as u64, k));
+        // Nearest integer by truncation (no libm call). Any `m` that passes
+        // the exact check below is the unique answer, so a rounding slip
+        // here could only send the value to the slow path.
+        let m = (scaled + 0.5) as u64;
+        if m as f64 / p == a {
+            debug_assert!(m >= 1);
+            return Some((m, k));
         }
     }
     None

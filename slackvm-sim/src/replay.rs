@@ -353,8 +353,15 @@ struct Learnt {
     departures: Vec<u32>,
 }
 
+/// Columns the first pass does not need (the second pass checks `val` and
+/// `subset`; `sb_dsc` is free text).
+const SKIPPED_BY_LEARN: [&str; 3] = ["val", "subset", "sb_dsc"];
+/// Columns the second pass does not need (the first pass checked them).
+const SKIPPED_BY_REPLAY: [&str; 5] = ["config", "vm_cmn", "sb_oc", "sb_unused", "sb_dsc"];
+
 fn learn(input: &TraceSource) -> Result<Learnt, ReplayError> {
     let mut reader = input.open()?;
+    reader.skip_columns(&SKIPPED_BY_LEARN);
     let mut rec = Record::default();
     let mut learnt = Learnt {
         vms: Vec::new(),
@@ -912,7 +919,9 @@ pub fn replay_learnt(
     let learnt = first.learnt;
     let total = learnt.timestamps;
     let mut r = Replayer::new(topo, opts, input, &learnt);
-    let mut reader = PrefetchReader::spawn(input.open()?);
+    let mut reader = input.open()?;
+    reader.skip_columns(&SKIPPED_BY_REPLAY);
+    let mut reader = PrefetchReader::spawn(reader);
     let mut k = 0u64;
     let mut current: Option<u64> = None;
     let mut previous: Option<u64> = None;

@@ -43,6 +43,8 @@ pub struct TraceReader {
     buf: Vec<u8>,
     /// Strings of text columns set to `None`, kept for reuse.
     spare: [String; 5],
+    /// Bit i set: column i is not read (see [`TraceReader::skip_columns`]).
+    skipped: u16,
 }
 
 impl std::fmt::Debug for TraceReader {
@@ -82,6 +84,7 @@ impl TraceReader {
             line_no: 0,
             buf: Vec::with_capacity(4096),
             spare: Default::default(),
+            skipped: 0,
         };
         if !reader.read_line()? {
             return Err(reader.error("tmp", "empty file: the header line is missing".into()));
@@ -200,22 +203,52 @@ impl TraceReader {
             "mem" => Res::Mem,
             other => return Err(self.error("res", format!("unknown resource `{other}`"))),
         });
-        rec.val = self.number(fields[3], "val")?;
-        rec.config = self.number(fields[4], "config")?;
-        rec.sb_unused = self.number(fields[9], "sb_unused")?;
-        let spare = &mut self.spare;
-        set_text(&mut rec.subset, &mut spare[0], fields[5]);
-        set_text(&mut rec.vm_uuid, &mut spare[1], fields[6]);
-        set_text(&mut rec.vm_cmn, &mut spare[2], fields[7]);
-        set_text(&mut rec.sb_oc, &mut spare[3], fields[8]);
+        let kept = |i: usize| self.skipped & (1 << i) == 0;
+        if kept(3) {
+            rec.val = self.number(fields[3], "val")?;
+        }
+        if kept(4) {
+            rec.config = self.number(fields[4], "config")?;
+        }
+        if kept(9) {
+            rec.sb_unused = self.number(fields[9], "sb_unused")?;
+        }
         // sb_dsc is free form and may be absent in hand-written traces.
         let dsc = if n == COLUMNS.len() {
             fields[10]
         } else {
             "None"
         };
-        set_text(&mut rec.sb_dsc, &mut spare[4], dsc);
+        let texts = [
+            (5, &mut rec.subset, fields[5]),
+            (6, &mut rec.vm_uuid, fields[6]),
+            (7, &mut rec.vm_cmn, fields[7]),
+            (8, &mut rec.sb_oc, fields[8]),
+            (10, &mut rec.sb_dsc, dsc),
+        ];
+        for ((i, slot, text), spare) in texts.into_iter().zip(&mut self.spare) {
+            if self.skipped & (1 << i) == 0 {
+                set_text(slot, spare, text);
+            }
+        }
         Ok(())
+    }
+
+    /// Stops filling these columns (names of the header): [`Self::next_into`]
+    /// leaves them as they are in the record and does not check them (but
+    /// for UTF-8), for a caller that needs only some columns. `tmp`, `rec`
+    /// and `res` are always read.
+    pub fn skip_columns(&mut self, columns: &[&str]) {
+        for name in columns {
+            let i = COLUMNS.iter().position(|c| c == name);
+            debug_assert!(
+                i.is_some_and(|i| i > 2),
+                "`{name}` is not a column that can be skipped"
+            );
+            if let Some(i) = i.filter(|&i| i > 2) {
+                self.skipped |= 1 << i;
+            }
+        }
     }
 
     fn number(&self, text: &str, column: &'static str) -> Result<Option<f64>, TraceError> {
@@ -480,6 +513,25 @@ mod tests {
         );
         assert_eq!(column, "rec");
         assert!(message.contains("`host`"), "{message}");
+    }
+
+    #[test]
+    fn skipped_columns_are_left_alone() {
+        let mut r = reader(
+            "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\tsb_dsc\n\
+             5\tvm\tcpu\tbad\t2\tsubset-1.0\tua\ta\t1.0\tbad\tdsc\n",
+        )
+        .expect("header");
+        r.skip_columns(&["val", "sb_unused", "subset", "sb_dsc"]);
+        let mut rec = Record::default();
+        assert!(r
+            .next_into(&mut rec)
+            .expect("skipped columns are not checked"));
+        assert_eq!((rec.tmp, rec.config, rec.val), (5, Some(2.0), None));
+        assert_eq!(rec.vm_uuid.as_deref(), Some("ua"));
+        assert_eq!(rec.vm_cmn.as_deref(), Some("a"));
+        assert_eq!(rec.sb_oc.as_deref(), Some("1.0"));
+        assert_eq!((rec.subset.as_deref(), rec.sb_dsc.as_deref()), (None, None));
     }
 
     #[test]
