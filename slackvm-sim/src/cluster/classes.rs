@@ -119,9 +119,9 @@ impl ClassTable {
     /// Records host `i`'s new state.
     pub fn update<M: HostModel>(&mut self, model: &M, i: usize, host: &M::Host) {
         self.set_leaf(model, i, host);
+        // Climb while a node changes: above an unchanged node nothing can.
         let mut node = (self.size + i) / 2;
-        while node >= 1 {
-            self.pull(node);
+        while node >= 1 && self.pull(node) {
             node /= 2;
         }
     }
@@ -138,12 +138,17 @@ impl ClassTable {
         }
     }
 
-    fn pull(&mut self, node: usize) {
+    /// Recomputes `node` from its children; true when it changed.
+    fn pull(&mut self, node: usize) -> bool {
         let k = self.classes();
         let (l, r) = (2 * node * k, (2 * node + 1) * k);
+        let mut changed = false;
         for c in 0..k {
-            self.best[node * k + c] = self.goal.pick(self.best[l + c], self.best[r + c]);
+            let v = self.goal.pick(self.best[l + c], self.best[r + c]);
+            changed |= v != self.best[node * k + c];
+            self.best[node * k + c] = v;
         }
+        changed
     }
 
     /// Which extreme the table keeps.

@@ -184,11 +184,16 @@ impl HostIndex {
             t.update(model, i, host);
         }
         self.set_leaf(model, i, host);
+        // Climb while a node changes: above an unchanged node nothing can.
         let mut node = (self.size + i) / 2;
-        while node >= 1 {
-            self.pull(node);
+        while node >= 1 && self.pull(node) {
             node /= 2;
         }
+        // Costly (a clone per node): only on the small trees of the tests.
+        debug_assert!(
+            self.size > 64 || (1..self.size).all(|n| !self.clone().pull(n)),
+            "stale node after updating host {i}"
+        );
     }
 
     /// Indexes one more host (the cluster opened it), at index `len()`.
@@ -250,18 +255,31 @@ impl HostIndex {
         Some((slack_after(self.cap, after), p))
     }
 
-    fn pull(&mut self, node: usize) {
+    /// Recomputes `node` from its children; true when it changed.
+    fn pull(&mut self, node: usize) -> bool {
         let (l, r) = (2 * node, 2 * node + 1);
+        let mut changed = false;
+        let mut set = |slot: &mut f64, v: f64| {
+            // Bit equality: -inf and exact values compare as stored.
+            changed |= slot.to_bits() != v.to_bits();
+            *slot = v;
+        };
         let k = self.levels;
         for j in 0..k {
-            self.room_sum[node * k + j] = self.room_sum[l * k + j].max(self.room_sum[r * k + j]);
+            let v = self.room_sum[l * k + j].max(self.room_sum[r * k + j]);
+            set(&mut self.room_sum[node * k + j], v);
         }
         let w = k * self.strata_mb.len();
         for j in 0..w {
-            self.room_cpus[node * w + j] = self.room_cpus[l * w + j].max(self.room_cpus[r * w + j]);
+            let v = self.room_cpus[l * w + j].max(self.room_cpus[r * w + j]);
+            set(&mut self.room_cpus[node * w + j], v);
         }
-        self.room_mem_mb[node] = self.room_mem_mb[l].max(self.room_mem_mb[r]);
-        self.slack_now[node] = self.slack_now[l].min(self.slack_now[r]);
+        let mem = self.room_mem_mb[l].max(self.room_mem_mb[r]);
+        let slack = self.slack_now[l].min(self.slack_now[r]);
+        changed |= mem != self.room_mem_mb[node] || slack != self.slack_now[node];
+        self.room_mem_mb[node] = mem;
+        self.slack_now[node] = slack;
+        changed
     }
 
     fn root(&self) -> Span {
