@@ -6,11 +6,11 @@
 //! copy is set-up, not measured), so every deploy creates or grows the same
 //! vNode and every remove shrinks it the same way.
 //!
-//! `vnode_scaling` deploys and removes an 8-vCPU VM on half-full synthetic
-//! hosts of 64 to 1024 CPUs: the farthest/closest CPU searches scan the CPUs
-//! once per CPU taken (distance sums kept incrementally), so time per
-//! operation should grow about linearly with the CPU count, not
-//! quadratically.
+//! `vnode_scaling` deploys (into an existing or a new vNode) and removes an
+//! 8-vCPU VM on half-full synthetic hosts of 128 to 2048 CPUs: the
+//! farthest/closest CPU searches scan the CPUs once per CPU taken (distance
+//! sums kept incrementally), so time per operation should grow about
+//! linearly with the CPU count, not quadratically.
 //!
 //! Run: `cargo bench --bench vnode`.
 

@@ -108,3 +108,33 @@ fn the_embedded_default_is_deterministic() {
     std::fs::remove_dir_all(a).unwrap();
     std::fs::remove_dir_all(b).unwrap();
 }
+
+#[test]
+fn standard_input_replays_like_the_file() {
+    let (from_file, from_stdin) = (out_dir("stdin-file"), out_dir("stdin-pipe"));
+    let args = ["--compat", "prototype", "--topology", "laptop-8", "-q"];
+    let small = small_trace();
+    let file_args: Vec<&str> = args.iter().copied().chain(["--trace", &small]).collect();
+    replay(&file_args, &from_file);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_replay"))
+        .args(args)
+        .args(["--trace", "-", "--out"])
+        .arg(&from_stdin)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("replay starts");
+    let text = std::fs::read(&small).unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&text).unwrap();
+    } // closed: end of input
+    assert!(child.wait().unwrap().success(), "replay of stdin failed");
+    let (a, b) = (
+        std::fs::read(from_file.join("monitoring.tsv")).unwrap(),
+        std::fs::read(from_stdin.join("monitoring.tsv")).unwrap(),
+    );
+    assert!(a == b, "stdin and file replays differ");
+    std::fs::remove_dir_all(from_file).unwrap();
+    std::fs::remove_dir_all(from_stdin).unwrap();
+}

@@ -16,12 +16,12 @@ use crate::pyfmt;
 use crate::scheduler::{DeployError, LocalScheduler, VmRequest};
 use crate::topology::Topology;
 use crate::trace::{
-    PrefetchReader, RecKind, Record, Res, Row, TraceError, TraceReader, TraceWriter,
+    PrefetchReader, RecKind, Record, Res, Row, Spool, TraceError, TraceReader, TraceWriter,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -308,7 +308,8 @@ impl Step {
     }
 }
 
-/// Where the input trace comes from (read twice: once to learn, once to replay).
+/// Where the input trace comes from (read twice: once to learn, once to
+/// replay; `-`, standard input, is copied to a temporary file on the way).
 #[derive(Debug, Clone)]
 pub enum TraceSource {
     /// A file (plain or gzip).
@@ -359,8 +360,16 @@ const SKIPPED_BY_LEARN: [&str; 3] = ["val", "subset", "sb_dsc"];
 /// Columns the second pass does not need (the first pass checked them).
 const SKIPPED_BY_REPLAY: [&str; 5] = ["config", "vm_cmn", "sb_oc", "sb_unused", "sb_dsc"];
 
-fn learn(input: &TraceSource) -> Result<Learnt, ReplayError> {
-    let mut reader = input.open()?;
+/// The first pass; standard input is copied to a [`Spool`] on the way,
+/// for the second pass to read.
+fn learn(input: &TraceSource) -> Result<(Learnt, Option<Spool>), ReplayError> {
+    let (mut reader, spool) = match input {
+        TraceSource::File(p) if p.as_path() == Path::new("-") => {
+            let (reader, spool) = Spool::stdin()?;
+            (reader, Some(spool))
+        }
+        _ => (input.open()?, None),
+    };
     reader.skip_columns(&SKIPPED_BY_LEARN);
     let mut rec = Record::default();
     let mut learnt = Learnt {
@@ -402,7 +411,7 @@ fn learn(input: &TraceSource) -> Result<Learnt, ReplayError> {
     let vms = &learnt.vms;
     learnt.arrivals.sort_by_key(|&i| vms[i as usize].first_s);
     learnt.departures.sort_by_key(|&i| vms[i as usize].last_s);
-    Ok(learnt)
+    Ok((learnt, spool))
 }
 
 fn learn_vm(learnt: &mut Learnt, rec: &Record) {
@@ -882,6 +891,8 @@ pub fn replay(
 pub struct FirstPass {
     learnt: Learnt,
     wall: Duration,
+    /// The copy of standard input, when that was the input.
+    spool: Option<Spool>,
 }
 
 impl std::fmt::Debug for FirstPass {
@@ -897,10 +908,11 @@ impl std::fmt::Debug for FirstPass {
 /// The first of the replay's two passes (see [`replay_learnt`]).
 pub fn first_pass(input: &TraceSource) -> Result<FirstPass, ReplayError> {
     let started = Instant::now();
-    let learnt = learn(input)?;
+    let (learnt, spool) = learn(input)?;
     Ok(FirstPass {
         learnt,
         wall: started.elapsed(),
+        spool,
     })
 }
 
@@ -916,10 +928,13 @@ pub fn replay_learnt(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ReplayOutcome, ReplayError> {
     let started = Instant::now();
-    let learnt = first.learnt;
+    let learnt = &first.learnt;
     let total = learnt.timestamps;
-    let mut r = Replayer::new(topo, opts, input, &learnt);
-    let mut reader = input.open()?;
+    let mut r = Replayer::new(topo, opts, input, learnt);
+    let mut reader = match &first.spool {
+        Some(spool) => spool.reopen()?,
+        None => input.open()?,
+    };
     reader.skip_columns(&SKIPPED_BY_REPLAY);
     let mut reader = PrefetchReader::spawn(reader);
     let mut k = 0u64;

@@ -3,15 +3,18 @@
 //! `tmp rec res val config subset vm_uuid vm_cmn sb_oc sb_unused sb_dsc`,
 //! absent values written `None`. Streaming reader (plain or gzip, detected
 //! by magic bytes; errors carry the line number) and writer (large buffers,
-//! gzip when the path ends in `.gz`), and a read-ahead thread over the
-//! reader ([`PrefetchReader`]). No knowledge of hosts or replay.
+//! gzip when the path ends in `.gz`), a read-ahead thread over the reader
+//! ([`PrefetchReader`]) and a copy of standard input for reading it twice
+//! ([`Spool`]). No knowledge of hosts or replay.
 
 mod prefetch;
 mod read;
+mod spool;
 mod write;
 
 pub use prefetch::PrefetchReader;
 pub use read::TraceReader;
+pub use spool::Spool;
 pub use write::TraceWriter;
 
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 //! the caller's [`Record`], whose strings are reused from row to row.
 
 use super::{RecKind, Record, Res, TraceError};
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -59,21 +59,30 @@ impl std::fmt::Debug for TraceReader {
 impl TraceReader {
     /// Opens a file (gzip or plain) and checks its header.
     pub fn open(path: &Path) -> Result<Self, TraceError> {
-        let io = |source| TraceError::Io {
+        let file = File::open(path).map_err(|source| TraceError::Io {
             path: path.to_path_buf(),
             source,
-        };
-        let mut file = BufReader::with_capacity(BUF_SIZE, File::open(path).map_err(io)?);
-        let gz = file.fill_buf().map_err(io)?.starts_with(&GZIP_MAGIC);
-        let input: Box<dyn BufRead + Send> = if gz {
+        })?;
+        Self::detect(path, file)
+    }
+
+    /// Reads plain or gzip text (told apart by its first bytes) from any
+    /// input; `name` names it in errors.
+    pub fn detect(name: &Path, input: impl Read + Send + 'static) -> Result<Self, TraceError> {
+        let mut input = BufReader::with_capacity(BUF_SIZE, input);
+        let head = input.fill_buf().map_err(|source| TraceError::Io {
+            path: name.to_path_buf(),
+            source,
+        })?;
+        let input: Box<dyn BufRead + Send> = if head.starts_with(&GZIP_MAGIC) {
             Box::new(BufReader::with_capacity(
                 BUF_SIZE,
-                MultiGzDecoder::new(file),
+                MultiGzDecoder::new(input),
             ))
         } else {
-            Box::new(file)
+            Box::new(input)
         };
-        Self::from_reader(path, input)
+        Self::from_reader(name, input)
     }
 
     /// Reads from any buffered input; `path` names it in errors.
@@ -126,11 +135,10 @@ impl TraceReader {
         Self::from_reader(path, input)
     }
 
-    /// Opens `-` as standard input, anything else as a file.
+    /// Opens `-` as standard input, anything else as a file (plain or gzip).
     pub fn open_any(path: &Path) -> Result<Self, TraceError> {
         if path == Path::new("-") {
-            let stdin: Box<dyn Read + Send> = Box::new(std::io::stdin());
-            Self::from_reader(path, Box::new(BufReader::with_capacity(BUF_SIZE, stdin)))
+            Self::detect(path, std::io::stdin())
         } else {
             Self::open(path)
         }
