@@ -5,7 +5,7 @@
 //!
 //! [`write_float`] appends to a byte buffer without allocating. Values
 //! with few decimals (the trace's usages, `0.4278`, `1031742.0`) take an
-//! exact fast path (see [`short_decimal`]); everything else goes through
+//! exact fast path (`short_decimal`); everything else goes through
 //! Rust's shortest round-trip formatting, reshaped the way Python does.
 
 /// Python's `str(float)`.

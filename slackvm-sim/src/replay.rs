@@ -5,11 +5,17 @@
 //! shape and first/last sighting, the second replays timestamp by
 //! timestamp), so memory stays flat in trace length.
 //!
-//! No allocation per row: the second pass groups a timestamp's rows by
-//! integer ids (the VM's index from the first pass, interned vNode ids),
-//! arrivals and departures come from lists sorted once, the vNode views
-//! (ids, JSON descriptions) are rebuilt only after the host changed, and
-//! output rows are written from borrowed text.
+//! Speed (see `benches/replay.rs`): no allocation per row. The second pass
+//! groups a timestamp's rows by integer ids (the VM's index from the first
+//! pass, interned vNode ids), arrivals and departures come from lists
+//! sorted once, the vNode views (ids, JSON descriptions) are rebuilt only
+//! after the host changed, and output rows are written from borrowed text.
+//! Each pass parses only the columns it uses (the first checks `config`,
+//! `vm_cmn`, `sb_oc`, `sb_unused`; the second `val`, `subset`; so a
+//! malformed usage is reported by the second pass, with its line), and the
+//! second reads ahead on another thread. [`first_pass`] needs no topology,
+//! so a caller can load one meanwhile. Standard input (`-`) is copied to a
+//! temporary file by the first pass for the second to read.
 
 use crate::host::{Host, HostOptions};
 use crate::pyfmt;

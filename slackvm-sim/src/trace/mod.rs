@@ -7,6 +7,7 @@
 //! ([`PrefetchReader`]) and a copy of standard input for reading it twice
 //! ([`Spool`]). No knowledge of hosts or replay.
 
+mod ahead;
 mod prefetch;
 mod read;
 mod spool;

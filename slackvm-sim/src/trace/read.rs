@@ -1,10 +1,12 @@
 //! Streaming trace reader: one row at a time, plain or gzip (detected by
-//! magic bytes), 1 MiB buffers, errors naming the file, line and column.
+//! magic bytes; decompressed ahead on another thread), 1 MiB buffers,
+//! errors naming the file, line and column.
 //!
 //! Each line is read as bytes into one reused buffer and split in place;
 //! only the text columns are checked for UTF-8, and they are copied into
 //! the caller's [`Record`], whose strings are reused from row to row.
 
+use super::ahead::ReadAhead;
 use super::{RecKind, Record, Res, TraceError};
 use flate2::bufread::MultiGzDecoder;
 use std::fs::File;
@@ -75,10 +77,7 @@ impl TraceReader {
             source,
         })?;
         let input: Box<dyn BufRead + Send> = if head.starts_with(&GZIP_MAGIC) {
-            Box::new(BufReader::with_capacity(
-                BUF_SIZE,
-                MultiGzDecoder::new(input),
-            ))
+            Box::new(ReadAhead::spawn(MultiGzDecoder::new(input)))
         } else {
             Box::new(input)
         };
@@ -125,10 +124,7 @@ impl TraceReader {
     pub fn from_bytes(name: &str, data: &'static [u8]) -> Result<Self, TraceError> {
         let path = Path::new(name);
         let input: Box<dyn BufRead + Send> = if data.starts_with(&GZIP_MAGIC) {
-            Box::new(BufReader::with_capacity(
-                BUF_SIZE,
-                MultiGzDecoder::new(data),
-            ))
+            Box::new(ReadAhead::spawn(MultiGzDecoder::new(data)))
         } else {
             Box::new(data)
         };
