@@ -3,6 +3,7 @@
 //! parsing. Memory is bounded: a fixed number of chunk buffers circulate
 //! between the two threads.
 
+use super::worker;
 use std::io::{BufRead, ErrorKind, Read};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::JoinHandle;
@@ -101,9 +102,7 @@ impl BufRead for ReadAhead {
                 Err(_) => {
                     // The thread ended without a word: it panicked.
                     self.done = true;
-                    if let Some(Err(panic)) = self.thread.take().map(JoinHandle::join) {
-                        std::panic::resume_unwind(panic);
-                    }
+                    worker::resume_panic(&mut self.thread);
                 }
             }
         }
@@ -129,13 +128,7 @@ impl Read for ReadAhead {
 impl Drop for ReadAhead {
     fn drop(&mut self) {
         // Closing our ends stops the thread after its current chunk.
-        let (_, closed) = channel();
-        self.chunks = closed;
-        let (open, _) = channel();
-        self.recycle = open;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        worker::stop(&mut self.chunks, &mut self.recycle, &mut self.thread);
     }
 }
 

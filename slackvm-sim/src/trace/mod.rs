@@ -11,6 +11,7 @@ mod ahead;
 mod prefetch;
 mod read;
 mod spool;
+mod worker;
 mod write;
 
 pub use prefetch::PrefetchReader;

@@ -6,7 +6,7 @@
 //! threads (filled, consumed, sent back and refilled), and their records'
 //! strings are reused, so no allocation happens per row either.
 
-use super::{Record, TraceError, TraceReader};
+use super::{worker, Record, TraceError, TraceReader};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::JoinHandle;
 
@@ -106,9 +106,7 @@ impl PrefetchReader {
                 Err(_) => {
                     // The thread ended without a word: it panicked.
                     self.done = true;
-                    if let Some(Err(panic)) = self.thread.take().map(JoinHandle::join) {
-                        std::panic::resume_unwind(panic);
-                    }
+                    worker::resume_panic(&mut self.thread);
                     return Ok(false);
                 }
             }
@@ -119,13 +117,7 @@ impl PrefetchReader {
 impl Drop for PrefetchReader {
     fn drop(&mut self) {
         // Closing our ends stops the thread after its current batch.
-        let (_, closed) = channel();
-        self.rows = closed;
-        let (open, _) = channel();
-        self.recycle = open;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        worker::stop(&mut self.rows, &mut self.recycle, &mut self.thread);
     }
 }
 
