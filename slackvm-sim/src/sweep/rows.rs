@@ -220,11 +220,16 @@ pub fn read_sizing(path: &Path) -> Result<Vec<SizingRow>, SweepError> {
 
 /// Formats rows (canonical order) into the `sizing.csv` text.
 pub fn sizing_csv(rows: &[SizingRow]) -> String {
-    let mut out = String::with_capacity(64 + rows.len() * 128);
-    out.push_str(HEADER);
+    csv_text(HEADER, rows.iter().map(SizingRow::to_line))
+}
+
+/// A CSV text: the header line, then one line per item.
+pub(crate) fn csv_text(header: &str, lines: impl Iterator<Item = String>) -> String {
+    let mut out = String::with_capacity(64 + lines.size_hint().0 * 128);
+    out.push_str(header);
     out.push('\n');
-    for r in rows {
-        out.push_str(&r.to_line());
+    for line in lines {
+        out.push_str(&line);
         out.push('\n');
     }
     out

@@ -141,13 +141,7 @@ impl SummaryRow {
 
 /// The `summary.csv` text.
 pub fn summary_csv(rows: &[SummaryRow]) -> String {
-    let mut out = String::from(HEADER);
-    out.push('\n');
-    for r in rows {
-        out.push_str(&r.to_line());
-        out.push('\n');
-    }
-    out
+    super::rows::csv_text(HEADER, rows.iter().map(SummaryRow::to_line))
 }
 
 #[cfg(test)]

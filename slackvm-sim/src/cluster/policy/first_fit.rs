@@ -2,7 +2,7 @@
 //! demand places every VM exactly as a run on N hosts does as long as it
 //! never opens host N, so its host count is the minimum (one pass).
 
-use super::{first_fitting, IndexRule, Policy};
+use super::{IndexRule, Policy};
 use crate::cluster::model::HostModel;
 
 /// First fit in host order.
@@ -14,7 +14,7 @@ impl Policy for FirstFit {
         "first-fit"
     }
     fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
-        first_fitting(model, hosts, vm)
+        hosts.iter().position(|h| model.probe(h, vm).is_some())
     }
     fn on_demand_exact(&self) -> bool {
         true

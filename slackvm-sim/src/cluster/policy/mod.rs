@@ -110,15 +110,6 @@ pub(crate) fn extreme_scan<M: HostModel>(
     best.map(|(_, i)| i)
 }
 
-/// The lowest host index that fits.
-pub(crate) fn first_fitting<M: HostModel>(
-    model: &M,
-    hosts: &[M::Host],
-    vm: usize,
-) -> Option<usize> {
-    hosts.iter().position(|h| model.probe(h, vm).is_some())
-}
-
 /// The policies by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PolicyKind {

@@ -5,7 +5,8 @@
 //! in effect first fit in host order. Same choices as `first-fit`; kept as
 //! its own policy so outputs name what was reproduced.
 
-use super::{first_fitting, IndexRule, Policy};
+use super::first_fit::FirstFit;
+use super::{IndexRule, Policy};
 use crate::cluster::model::HostModel;
 
 /// The published code's placement (first host that fits).
@@ -16,13 +17,14 @@ impl Policy for Paper {
     fn name(&self) -> &'static str {
         "paper"
     }
+    // Every decision is first fit's.
     fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
-        first_fitting(model, hosts, vm)
+        FirstFit.choose(model, hosts, vm)
     }
     fn on_demand_exact(&self) -> bool {
-        true
+        FirstFit.on_demand_exact()
     }
     fn index_rule(&self) -> Option<IndexRule> {
-        Some(IndexRule::FirstFit)
+        FirstFit.index_rule()
     }
 }
