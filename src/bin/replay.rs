@@ -5,7 +5,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
+use slackvm::cli::progress_bar;
 use slackvm_sim::host::{HostOptions, Quirks};
 use slackvm_sim::plot::figure3;
 use slackvm_sim::replay::{first_pass, replay_learnt, ReplayOptions, TraceSource};
@@ -75,18 +75,6 @@ fn load_topology(cli: &Cli) -> Result<Topology> {
     })
 }
 
-fn progress_bar(quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} timestamps {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let q = quirks(&cli)?;
@@ -112,7 +100,7 @@ fn main() -> Result<()> {
             critical_size: cli.critical_size,
         },
     };
-    let bar = progress_bar(cli.quiet);
+    let bar = progress_bar(0, "timestamps", cli.quiet);
     let outcome = replay_learnt(
         topo.clone(),
         opts,

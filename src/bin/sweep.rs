@@ -7,7 +7,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use slackvm::cli::progress_bar;
 use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
 use slackvm_sim::cluster::{EventOrder, ModelKind, Policy, PolicyKind};
 use slackvm_sim::sweep::grid::{
@@ -242,28 +242,12 @@ fn report_files(files: &OutputFiles, quiet: bool) {
     }
 }
 
-/// A progress bar over `len` `unit`s, hidden when quiet.
-fn progress_bar(len: usize, unit: &str, quiet: bool) -> Result<ProgressBar> {
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(len as u64)
-    };
-    let template = format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} {{msg}}");
-    bar.set_style(
-        ProgressStyle::with_template(&template)
-            .context("progress bar template")?
-            .progress_chars("=> "),
-    );
-    Ok(bar)
-}
-
 fn run(a: &RunArgs) -> Result<()> {
     let spec = spec_of(a)?;
     let shard = a.shard.as_deref().map(Shard::parse).transpose()?;
     let total = spec.units().len();
     let units = shard.map_or(total, |s| s.range(total).len());
-    let bar = progress_bar(units, "workloads", a.quiet)?;
+    let bar = progress_bar(units as u64, "workloads", a.quiet);
     if !a.quiet {
         eprintln!(
             "sweep: {} workloads x {} policies x {} models, memory cap {}, event order {}{}",
@@ -398,7 +382,7 @@ fn scaling(out: &Path, from: Option<&Path>, quiet: bool) -> Result<()> {
         Some(path) => read_points(path)?,
         None => {
             let total = (HOSTS_SERIES.len() + EVENTS_SERIES.len()) * SCALING_POLICIES.len();
-            let bar = progress_bar(total, "runs", quiet)?;
+            let bar = progress_bar(total as u64, "runs", quiet);
             let points = run_series(&|p| {
                 bar.set_message(format!(
                     "{} {} hosts {} VMs: {:.3} s",

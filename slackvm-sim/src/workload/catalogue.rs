@@ -17,8 +17,8 @@
 //! ```
 //! The same object in JSON: `{"name": "mycloud", "vcpus": [{"size": 1,
 //! "share": 0.25}, ...], "memory_gb": [...]}`. YAML is parsed with the
-//! `serde_yaml` crate (full YAML 1.2, not a subset). Rules: at least one
-//! entry in each list; sizes > 0 and distinct (entries may come in any
+//! `serde_norway` crate, the maintained fork of the deprecated `serde_yaml`
+//! (full YAML, not a subset). Rules: at least one entry in each list; sizes > 0 and distinct (entries may come in any
 //! order, they are sorted by size); each share in (0, 1]; the shares of a
 //! list sum to 1 within 0.05 (the published Chameleon shares sum to 1.01).
 //! Memory GB become MB as `round(gb * 1024)`.
@@ -247,7 +247,7 @@ impl Catalogue {
         path: &Path,
         default_name: &str,
     ) -> Result<Catalogue, CatalogueError> {
-        let file: FileCatalogue = serde_yaml::from_str(text).map_err(|e| {
+        let file: FileCatalogue = serde_norway::from_str(text).map_err(|e| {
             let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
             CatalogueError::Parse {
                 path: path.to_path_buf(),

@@ -13,15 +13,18 @@
 //!   2020 packing) to event lists.
 
 pub mod catalogue;
+#[cfg(feature = "harness")]
 pub mod csv;
 pub mod events;
 pub mod generator;
 pub mod levels;
 pub mod profile;
+#[cfg(feature = "harness")]
 pub mod readers;
 pub mod usage;
 
 pub use catalogue::{Catalogue, CatalogueError, BUILTIN_CATALOGUES};
+#[cfg(feature = "harness")]
 pub use csv::{
     read_event_csv, read_event_list, write_event_csv, write_event_csv_file, EventCsvError,
     EventCsvReader, EventRow, EVENT_CSV_HEADER,
@@ -32,6 +35,7 @@ pub use generator::{
 };
 pub use levels::{assign_levels, LevelError, LEVELS};
 pub use profile::{Profile, ProfileVariant, AZURE2017_PROFILES};
+#[cfg(feature = "harness")]
 pub use readers::{
     parse_azure_vmtable, parse_huawei, read_azure_packing, read_azure_vmtable, read_huawei,
     HostShape, TraceError, VmtableVersion,
