@@ -5,17 +5,20 @@
 //! by magic bytes; errors carry the line number) and writer (large buffers,
 //! gzip when the path ends in `.gz`), a read-ahead thread over the reader
 //! ([`PrefetchReader`]) and a copy of standard input for reading it twice
-//! ([`Spool`]). No knowledge of hosts or replay.
+//! ([`Spool`]). [`snapshot`] is the one projection of a host's state into
+//! records (the only part that knows hosts); no knowledge of replay.
 
 mod ahead;
 mod prefetch;
 mod read;
+mod snapshot;
 mod spool;
 mod worker;
 mod write;
 
 pub use prefetch::PrefetchReader;
 pub use read::TraceReader;
+pub use snapshot::{global_row, snapshot, DscShape, HostSnapshot, VNodeSnapshot, VmId};
 pub use spool::Spool;
 pub use write::TraceWriter;
 
@@ -137,6 +140,25 @@ pub struct Row<'a> {
     pub sb_unused: Option<f64>,
     /// Free-form JSON description of the vNode.
     pub sb_dsc: Option<&'a str>,
+}
+
+impl Row<'_> {
+    /// The row as an owned [`Record`].
+    pub fn to_record(&self) -> Record {
+        Record {
+            tmp: self.tmp,
+            rec: self.rec,
+            res: self.res,
+            val: self.val,
+            config: self.config,
+            subset: self.subset.map(str::to_string),
+            vm_uuid: self.vm_uuid.map(str::to_string),
+            vm_cmn: self.vm_cmn.map(str::to_string),
+            sb_oc: self.sb_oc.map(str::to_string),
+            sb_unused: self.sb_unused,
+            sb_dsc: self.sb_dsc.map(str::to_string),
+        }
+    }
 }
 
 impl Record {

@@ -1,0 +1,145 @@
+//! Emission: a timestamp's output rows, per resource the global record,
+//! then each vNode's record followed by its VMs' records. The vNode
+//! columns come from [`crate::trace::snapshot`] (rebuilt only after the
+//! host changed); the usage columns from the input rows.
+
+use super::replayer::Replayer;
+use super::summary::record_series;
+use super::ReplayError;
+use crate::scheduler::LocalScheduler;
+use crate::trace::{global_row, snapshot, DscShape, Res, Row, TraceWriter, VNodeSnapshot, VmId};
+
+/// What the output says of one vNode at the current host state.
+pub(super) struct VNodeView {
+    /// The vNode's columns.
+    pub snap: VNodeSnapshot,
+    /// `subset` as a [`super::step::Step`] id.
+    pub id: u32,
+    /// Its VMs, as indexes of the first pass.
+    pub vms: Vec<u32>,
+}
+
+impl Replayer<'_> {
+    /// Writes this timestamp's rows.
+    pub(super) fn emit(
+        &mut self,
+        tmp: u64,
+        out: &mut Option<&mut TraceWriter>,
+    ) -> Result<(), ReplayError> {
+        if self.dirty {
+            self.views = self.vnode_views();
+            self.dirty = false;
+        }
+        let views = std::mem::take(&mut self.views);
+        let result = [Res::Cpu, Res::Mem]
+            .into_iter()
+            .try_for_each(|res| self.emit_res(tmp, res, &views[res.index()], out));
+        self.views = views;
+        result?;
+        for i in std::mem::take(&mut self.unreported) {
+            self.dirty = true;
+            let _ = self.host.remove(&self.learnt.vms[i as usize].uuid);
+        }
+        Ok(())
+    }
+
+    fn emit_res(
+        &mut self,
+        tmp: u64,
+        res: Res,
+        views: &[VNodeView],
+        out: &mut Option<&mut TraceWriter>,
+    ) -> Result<(), ReplayError> {
+        let i = res.index();
+        let topo = self.host.topology();
+        let capacity = match res {
+            Res::Cpu => topo.cpu_count() as f64,
+            Res::Mem => topo.mem_allowed_mb() as f64,
+        };
+        self.put(out, &global_row(tmp, res, self.step.global[i], capacity))?;
+        for (order, v) in views.iter().enumerate() {
+            let val = self.step.rows(i, v.id).and_then(|r| r.val);
+            if res == Res::Cpu {
+                let point = (tmp, v.snap.size, val);
+                record_series(&mut self.series, order, v.snap.level, point);
+            }
+            self.sizes
+                .track(order + i * 1000, &v.snap.subset, res.as_str(), v.snap.size);
+            self.put(out, &v.snap.subset_row(tmp, val))?;
+            self.emit_vms(tmp, res, v, out)?;
+            if self.opts.host.quirks.replay_drop_unreported {
+                for &hosted in &v.vms {
+                    if !self.step.reported(i, v.id, hosted) {
+                        self.unreported.push(hosted);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The VM rows reported under the vNode, in input order.
+    fn emit_vms(
+        &mut self,
+        tmp: u64,
+        res: Res,
+        v: &VNodeView,
+        out: &mut Option<&mut TraceWriter>,
+    ) -> Result<(), ReplayError> {
+        let Some(rows) = self.step.rows(res.index(), v.id) else {
+            return Ok(());
+        };
+        let mut written = 0;
+        for &(vm, val) in &rows.vms {
+            let trace = &self.learnt.vms[vm as usize];
+            let id = VmId {
+                uuid: Some(&trace.uuid),
+                name: Some(&trace.name),
+            };
+            let row = v.snap.vm_row(tmp, val, self.vm_config(vm, res), id);
+            if let Some(w) = out.as_deref_mut() {
+                w.write_row(&row)?;
+            }
+            written += 1;
+        }
+        self.summary.rows_out += written;
+        Ok(())
+    }
+
+    fn put(
+        &mut self,
+        out: &mut Option<&mut TraceWriter>,
+        row: &Row<'_>,
+    ) -> Result<(), ReplayError> {
+        if let Some(w) = out.as_deref_mut() {
+            w.write_row(row)?;
+        }
+        self.summary.rows_out += 1;
+        Ok(())
+    }
+
+    /// Views of the CPU vNodes and of the memory pool, per resource.
+    fn vnode_views(&mut self) -> [Vec<VNodeView>; 2] {
+        let snap = snapshot(&self.host, DscShape::Replay);
+        let cpu = snap.cpu.into_iter().map(|s| self.view(s)).collect();
+        let mem = snap.mem.into_iter().map(|s| self.view(s)).collect();
+        [cpu, mem]
+    }
+
+    fn view(&mut self, snap: VNodeSnapshot) -> VNodeView {
+        let vms = snap
+            .vms
+            .iter()
+            .filter_map(|n| {
+                let i = self.learnt.index.get(n.as_str()).copied();
+                debug_assert!(i.is_some(), "hosted VM {n} not in the trace");
+                i
+            })
+            .collect();
+        VNodeView {
+            id: self.step.id(&snap.subset),
+            snap,
+            vms,
+        }
+    }
+}
