@@ -1,12 +1,13 @@
 //! The local daemon's monitoring loop: every `SCL_DELAY` seconds, per-CPU
 //! utilisation from `/proc/stat` deltas, per-VM CPU and memory use from the
 //! hypervisor, turned into the records of formats.md (global, vNode and vm
-//! records, `cpu` then `mem`) with the scheduler's vNode sizes as `config`.
+//! records, `cpu` then `mem`) with the scheduler's vNode sizes as `config`:
+//! the vNode columns come from [`slackvm_sim::trace::snapshot`] (shape
+//! [`DscShape::Live`]), the usage from the measures here.
 
 use crate::local::LocalCore;
-use crate::trace::{RecKind, Record, Res};
-use serde_json::json;
-use slackvm_sim::pyfmt;
+use crate::trace::{Record, Res};
+use slackvm_sim::trace::{global_row, snapshot, DscShape, VmId};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -178,18 +179,12 @@ impl Monitor {
     }
 }
 
-fn base(tmp: u64, rec: RecKind, res: Res) -> Record {
-    Record {
-        tmp,
-        rec: Some(rec),
-        res: Some(res),
-        ..Record::default()
+/// The `vm_uuid` (the hypervisor's, else the name) and `vm_cmn` of a VM.
+fn vm_id<'a>(uuids: &'a BTreeMap<String, String>, name: &'a str) -> VmId<'a> {
+    VmId {
+        uuid: uuids.get(name).map(String::as_str),
+        name: Some(name),
     }
-}
-
-/// A count as the trace's `config`/`sb_unused` column.
-fn count(n: u64) -> Option<f64> {
-    Some(n as f64)
 }
 
 fn cpu_records(
@@ -200,48 +195,30 @@ fn cpu_records(
     uuids: &BTreeMap<String, String>,
 ) -> Vec<Record> {
     let host = core.host();
+    let snap = snapshot(host, DscShape::Live);
     let usable: Vec<u32> = host.topology().cpus().iter().map(|c| c.id).collect();
     let known: Vec<f64> = usable
         .iter()
         .filter_map(|id| util.get(id).copied())
         .collect();
-    let mut out = vec![Record {
-        val: (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64),
-        config: count(usable.len() as u64),
-        ..base(tmp, RecKind::Global, Res::Cpu)
-    }];
-    for (i, vnode) in host.vnodes().iter().enumerate() {
-        let cpus = host.vnode_cpu_ids(i);
-        let level = pyfmt::float(vnode.level());
-        let subset = format!("subset-{level}");
-        let vms: Vec<&str> = vnode.vm_names().collect();
-        let busy: Option<f64> = cpus.iter().map(|c| util.get(c).copied()).sum();
-        out.push(Record {
-            val: busy.or(if cpus.is_empty() && !util.is_empty() {
-                Some(0.0)
-            } else {
-                None
-            }),
-            config: count(vnode.cap()),
-            subset: Some(subset.clone()),
-            sb_oc: Some(level.clone()),
-            sb_unused: count(vnode.unused()),
-            sb_dsc: Some(json!({"cpus": cpus, "vms": vms}).to_string()),
-            ..base(tmp, RecKind::Subset, Res::Cpu)
-        });
-        for name in vms {
+    let val = (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64);
+    let mut out = vec![global_row(tmp, Res::Cpu, val, usable.len() as f64).to_record()];
+    for vnode in &snap.cpu {
+        let busy: Option<f64> = vnode.cpus.iter().map(|c| util.get(c).copied()).sum();
+        let empty = vnode.cpus.is_empty() && !util.is_empty();
+        let val = busy.or(if empty { Some(0.0) } else { None });
+        out.push(vnode.subset_row(tmp, val).to_record());
+        for name in &vnode.vms {
             let Some(spec) = core.specs().get(name) else {
                 continue;
             };
-            out.push(Record {
-                val: vm_cpu.get(name).copied().flatten(),
-                config: count(u64::from(spec.vcpus)),
-                subset: Some(subset.clone()),
-                vm_uuid: uuids.get(name).cloned(),
-                vm_cmn: Some(name.to_string()),
-                sb_oc: Some(level.clone()),
-                ..base(tmp, RecKind::Vm, Res::Cpu)
-            });
+            let val = vm_cpu.get(name).copied().flatten();
+            let config = Some(f64::from(spec.vcpus));
+            out.push(
+                vnode
+                    .vm_row(tmp, val, config, vm_id(uuids, name))
+                    .to_record(),
+            );
         }
     }
     out
@@ -254,52 +231,40 @@ fn mem_records(
     vm_mem: &BTreeMap<String, Option<f64>>,
     uuids: &BTreeMap<String, String>,
 ) -> Vec<Record> {
-    let host = core.host();
-    let pool = host.mem();
-    let mut out = vec![Record {
-        val: machine_mem,
-        config: count(host.topology().mem_allowed_mb()),
-        ..base(tmp, RecKind::Global, Res::Mem)
-    }];
-    if !pool.exists() {
+    let snap = snapshot(core.host(), DscShape::Live);
+    let allowed = snap.mem_allowed_mb as f64;
+    let mut out = vec![global_row(tmp, Res::Mem, machine_mem, allowed).to_record()];
+    let Some(pool) = &snap.mem else {
         return out;
-    }
-    let vms: Vec<&str> = pool.vm_names().collect();
-    let used_mb: Option<f64> = vms
+    };
+    let used_mb: Option<f64> = pool
+        .vms
         .iter()
         .map(|n| {
-            let frac = vm_mem.get(*n).copied().flatten()?;
-            Some(frac * core.specs().get(*n)?.mem_mb as f64)
+            let frac = vm_mem.get(n).copied().flatten()?;
+            Some(frac * core.specs().get(n)?.mem_mb as f64)
         })
         .sum();
-    out.push(Record {
-        val: used_mb.map(|u| {
-            if pool.size_mb() == 0 {
-                0.0
-            } else {
-                (u / pool.size_mb() as f64).clamp(0.0, 1.0)
-            }
-        }),
-        config: count(pool.size_mb()),
-        subset: Some("subset-1".into()),
-        sb_oc: Some("1".into()),
-        sb_unused: count(pool.unused_mb()),
-        sb_dsc: Some(json!({"vms": vms}).to_string()),
-        ..base(tmp, RecKind::Subset, Res::Mem)
+    let val = used_mb.map(|u| {
+        if pool.size == 0 {
+            0.0
+        } else {
+            (u / pool.size as f64).clamp(0.0, 1.0)
+        }
     });
-    for name in vms {
+    out.push(pool.subset_row(tmp, val).to_record());
+    for name in &pool.vms {
         let Some(spec) = core.specs().get(name) else {
             continue;
         };
-        out.push(Record {
-            val: vm_mem.get(name).copied().flatten(),
-            config: count(spec.mem_mb),
-            subset: Some("subset-1".into()),
-            vm_uuid: uuids.get(name).cloned(),
-            vm_cmn: Some(name.to_string()),
-            sb_oc: Some("1".into()),
-            ..base(tmp, RecKind::Vm, Res::Mem)
-        });
+        let (val, config) = (
+            vm_mem.get(name).copied().flatten(),
+            Some(spec.mem_mb as f64),
+        );
+        out.push(
+            pool.vm_row(tmp, val, config, vm_id(uuids, name))
+                .to_record(),
+        );
     }
     out
 }

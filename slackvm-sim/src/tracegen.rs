@@ -10,7 +10,9 @@ use crate::pyfmt;
 use crate::rng::Rng;
 use crate::scheduler::{LocalScheduler, VmRequest};
 use crate::topology::Topology;
-use crate::trace::{RecKind, Record, Res, TraceError, TraceWriter};
+use crate::trace::{
+    global_row, snapshot, DscShape, HostSnapshot, Res, TraceError, TraceWriter, VNodeSnapshot, VmId,
+};
 use std::sync::Arc;
 
 /// Parameters of a generated trace.
@@ -227,7 +229,12 @@ pub fn generate(
             .iter()
             .map(|&i| cpu_usage(&vms[i], t, &mut rng))
             .collect();
-        stats.rows += emit_step(&host, &vms, &alive, &usage, &levels_seen, t, out)?;
+        let step = StepVms {
+            vms: &vms,
+            alive: &alive,
+            usage: &usage,
+        };
+        stats.rows += emit_step(&host, &step, &levels_seen, t, out)?;
         t += cfg.step_s;
     }
     Ok(stats)
@@ -238,133 +245,112 @@ fn cpu_usage(vm: &GenVm, t: u64, rng: &mut Rng) -> f64 {
     round4(rng.normal(vm.avg * wave, vm.sd).clamp(0.0, 1.0))
 }
 
+/// One step's VMs: the alive ones (indexes into the generated list) and
+/// their CPU usage, in the same order.
+struct StepVms<'a> {
+    vms: &'a [GenVm],
+    alive: &'a [usize],
+    usage: &'a [f64],
+}
+
+impl StepVms<'_> {
+    /// (VM, CPU usage) of the alive VMs.
+    fn iter(&self) -> impl Iterator<Item = (&GenVm, f64)> {
+        self.alive
+            .iter()
+            .zip(self.usage)
+            .map(|(&i, &u)| (&self.vms[i], u))
+    }
+
+    /// CPUs busy in the hosted VMs of `level`: sum of usage x vCPUs.
+    fn busy_of(&self, level: f64) -> f64 {
+        self.iter()
+            .filter(|(vm, _)| vm.hosted && vm.level == level)
+            .map(|(vm, u)| u * f64::from(vm.vcpus))
+            .sum()
+    }
+
+    /// MB used by the hosted VMs.
+    fn mem_used_mb(&self) -> f64 {
+        self.iter()
+            .filter(|(vm, _)| vm.hosted)
+            .map(|(vm, _)| vm.mem_mb as f64 * vm.mem_use)
+            .sum()
+    }
+}
+
+/// Every VM is listed under its level's vNode, hosted or not (so a
+/// replay on the same topology refuses it too).
+fn vm_id(vm: &GenVm) -> VmId<'_> {
+    VmId {
+        uuid: Some(&vm.uuid),
+        name: Some(&vm.name),
+    }
+}
+
+/// Writes one step's records; returns how many.
 fn emit_step(
     host: &Host,
-    vms: &[GenVm],
-    alive: &[usize],
-    usage: &[f64],
+    step: &StepVms<'_>,
     levels: &[f64],
     t: u64,
     out: &mut TraceWriter,
 ) -> Result<u64, TraceError> {
-    let mut rows = 0;
-    let topo = host.topology();
-    let busy_of = |level: f64| -> f64 {
-        alive
-            .iter()
-            .zip(usage)
-            .filter(|(&i, _)| vms[i].hosted && vms[i].level == level)
-            .map(|(&i, u)| u * f64::from(vms[i].vcpus))
-            .sum()
-    };
-    let total_busy: f64 = levels.iter().map(|&l| busy_of(l)).sum();
-    let mut write = |r: Record| -> Result<(), TraceError> {
-        rows += 1;
-        out.write(&r)
-    };
-    write(global(
+    let rows_before = out.rows();
+    let snap = snapshot(host, DscShape::Bare);
+    let cpus = snap.cpu_count as f64;
+    let total_busy: f64 = levels.iter().map(|&l| step.busy_of(l)).sum();
+    out.write_row(&global_row(
         t,
         Res::Cpu,
-        round4(total_busy / topo.cpu_count() as f64),
-        topo.cpu_count() as f64,
+        Some(round4(total_busy / cpus)),
+        cpus,
     ))?;
     for &level in levels {
-        let cap = host
-            .vnode_of_level(level)
-            .map_or(0, |i| host.vnodes()[i].cap());
-        let oc = pyfmt::float(level);
-        let subset = format!("subset-{oc}");
-        write(subset_rec(
-            t,
-            Res::Cpu,
-            round4(busy_of(level).min(cap as f64)),
-            cap as f64,
-            &subset,
-            &oc,
-        ))?;
-        for (&i, &u) in alive
-            .iter()
-            .zip(usage)
-            .filter(|(&i, _)| vms[i].level == level)
-        {
-            write(vm_rec(
-                t,
-                Res::Cpu,
-                u,
-                f64::from(vms[i].vcpus),
-                &subset,
-                &oc,
-                &vms[i],
-            ))?;
+        let absent = VNodeSnapshot::absent(Res::Cpu, level);
+        let vnode = snap.cpu_level(level).unwrap_or(&absent);
+        let busy = round4(step.busy_of(level).min(vnode.size as f64));
+        out.write_row(&vnode.subset_row(t, Some(busy)))?;
+        for (vm, u) in step.iter().filter(|(vm, _)| vm.level == level) {
+            let config = Some(f64::from(vm.vcpus));
+            out.write_row(&vnode.vm_row(t, Some(u), config, vm_id(vm)))?;
         }
     }
-    let mem_used: f64 = alive
-        .iter()
-        .filter(|&&i| vms[i].hosted)
-        .map(|&i| vms[i].mem_mb as f64 * vms[i].mem_use)
-        .sum();
-    let allowed = topo.mem_allowed_mb() as f64;
-    write(global(t, Res::Mem, round4(mem_used / allowed), allowed))?;
-    if !levels.is_empty() {
-        let pool = host.mem().size_mb() as f64;
-        let frac = if pool > 0.0 {
-            round4(mem_used / pool)
-        } else {
-            0.0
-        };
-        write(subset_rec(t, Res::Mem, frac, pool, "subset-1", "1"))?;
-        for &i in alive {
-            write(vm_rec(
-                t,
-                Res::Mem,
-                round4(vms[i].mem_use),
-                vms[i].mem_mb as f64,
-                "subset-1",
-                "1",
-                &vms[i],
-            ))?;
-        }
-    }
-    Ok(rows)
+    emit_mem(&snap, step, !levels.is_empty(), t, out)?;
+    Ok(out.rows() - rows_before)
 }
 
-fn global(t: u64, res: Res, val: f64, config: f64) -> Record {
-    Record {
-        tmp: t,
-        rec: Some(RecKind::Global),
-        res: Some(res),
-        val: Some(val),
-        config: Some(config),
-        ..Record::default()
+/// The memory records: global, then (once a level was seen) the pool and
+/// every alive VM.
+fn emit_mem(
+    snap: &HostSnapshot,
+    step: &StepVms<'_>,
+    with_pool: bool,
+    t: u64,
+    out: &mut TraceWriter,
+) -> Result<(), TraceError> {
+    let used_mb = step.mem_used_mb();
+    let allowed = snap.mem_allowed_mb as f64;
+    out.write_row(&global_row(
+        t,
+        Res::Mem,
+        Some(round4(used_mb / allowed)),
+        allowed,
+    ))?;
+    if !with_pool {
+        return Ok(());
     }
-}
-
-fn subset_rec(t: u64, res: Res, val: f64, config: f64, subset: &str, oc: &str) -> Record {
-    Record {
-        tmp: t,
-        rec: Some(RecKind::Subset),
-        res: Some(res),
-        val: Some(val),
-        config: Some(config),
-        subset: Some(subset.to_string()),
-        sb_oc: Some(oc.to_string()),
-        sb_unused: Some(0.0),
-        sb_dsc: Some("{}".into()),
-        ..Record::default()
+    let absent = VNodeSnapshot::absent(Res::Mem, 1.0);
+    let pool = snap.mem.as_ref().unwrap_or(&absent);
+    let frac = if pool.size > 0 {
+        round4(used_mb / pool.size as f64)
+    } else {
+        0.0
+    };
+    out.write_row(&pool.subset_row(t, Some(frac)))?;
+    for (vm, _) in step.iter() {
+        let (val, config) = (Some(round4(vm.mem_use)), Some(vm.mem_mb as f64));
+        out.write_row(&pool.vm_row(t, val, config, vm_id(vm)))?;
     }
-}
-
-fn vm_rec(t: u64, res: Res, val: f64, config: f64, subset: &str, oc: &str, vm: &GenVm) -> Record {
-    Record {
-        tmp: t,
-        rec: Some(RecKind::Vm),
-        res: Some(res),
-        val: Some(val),
-        config: Some(config),
-        subset: Some(subset.to_string()),
-        vm_uuid: Some(vm.uuid.clone()),
-        vm_cmn: Some(vm.name.clone()),
-        sb_oc: Some(oc.to_string()),
-        ..Record::default()
-    }
+    Ok(())
 }

@@ -43,6 +43,8 @@ pub struct VNodeSnapshot {
     pub dsc: String,
     /// Names of its VMs, in deployment order.
     pub vms: Vec<String>,
+    /// Ids of its CPUs in the order they were added (none for memory).
+    pub cpus: Vec<u32>,
 }
 
 /// A host's state as monitoring records describe it.
@@ -88,6 +90,7 @@ pub fn snapshot(host: &Host, shape: DscShape) -> HostSnapshot {
             unused: unused(shape, pool.unused_mb()),
             dsc,
             vms,
+            cpus: Vec::new(),
         }
     });
     HostSnapshot {
@@ -109,12 +112,11 @@ fn cpu_vnode(host: &Host, i: usize, shape: DscShape) -> VNodeSnapshot {
     let v = &host.vnodes()[i];
     let oc = pyfmt::float(v.level());
     let vms: Vec<String> = v.vm_names().map(str::to_string).collect();
+    let cpus = host.vnode_cpu_ids(i);
     let dsc = match shape {
         DscShape::Bare => "{}".to_string(),
-        DscShape::Live => json!({"cpus": host.vnode_cpu_ids(i), "vms": vms}).to_string(),
-        DscShape::Replay => {
-            json!({"level": v.level(), "cpus": host.vnode_cpu_ids(i), "vms": vms}).to_string()
-        }
+        DscShape::Live => json!({"cpus": cpus, "vms": vms}).to_string(),
+        DscShape::Replay => json!({"level": v.level(), "cpus": cpus, "vms": vms}).to_string(),
     };
     VNodeSnapshot {
         res: Res::Cpu,
@@ -125,6 +127,7 @@ fn cpu_vnode(host: &Host, i: usize, shape: DscShape) -> VNodeSnapshot {
         unused: unused(shape, v.unused()),
         dsc,
         vms,
+        cpus,
     }
 }
 
@@ -145,6 +148,7 @@ impl VNodeSnapshot {
             unused: 0,
             dsc: "{}".into(),
             vms: Vec::new(),
+            cpus: Vec::new(),
         }
     }
 
