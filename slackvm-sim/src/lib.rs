@@ -22,6 +22,8 @@
 //!   its CSV outputs, statistics and figures.
 //! - [`plot`]: SVG figures.
 //! - [`rng`]: the seeded random stream (stable across crate versions).
+//! - [`output`]: every output file (refuses an input as output; temporary
+//!   file renamed on success).
 //!
 //! [`plot`], [`sweep`], the event-list CSV and the public trace readers
 //! belong to the experiment harness, the default cargo feature `harness`
@@ -98,6 +100,7 @@
 
 pub mod cluster;
 pub mod host;
+pub mod output;
 #[cfg(feature = "harness")]
 pub mod plot;
 pub mod pyfmt;

@@ -2,27 +2,37 @@
 //! topology presets in the prototype's JSON format and the seeded EPYC
 //! monitoring trace — or writes the running machine's topology.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use slackvm_sim::output::OutputSet;
 use slackvm_sim::topology::{self, parse_cpu_list, SysfsOptions};
 use slackvm_sim::trace::TraceWriter;
 use slackvm_sim::tracegen::{generate, TraceGenConfig};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(about = "Generate the datasets slackvm ships (topologies, traces)")]
+#[command(
+    about = "Generate the datasets slackvm ships (topologies, traces)",
+    version,
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     what: What,
+    /// Quiet: print nothing but errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
 enum What {
-    /// Write every topology preset and the default EPYC trace into DIR.
+    /// Write every topology preset and the default EPYC trace into DIR
+    /// (`--out datasets` regenerates the shipped files).
     All {
-        /// Output folder.
-        #[arg(long, default_value = "datasets")]
+        /// Output folder (required: no default, so the shipped `datasets/`
+        /// is only rewritten on purpose).
+        #[arg(long)]
         out: PathBuf,
     },
     /// Write one preset (epyc-7662, epyc-7662-exp, host-32, laptop-8).
@@ -46,6 +56,7 @@ enum What {
         out: PathBuf,
     },
     /// Generate a single-host monitoring trace.
+    #[command(allow_negative_numbers = true)]
     Trace {
         /// Topology preset name or JSON file.
         #[arg(long, default_value = "epyc-7662-exp")]
@@ -54,10 +65,12 @@ enum What {
         #[arg(long, default_value_t = TraceGenConfig::default().seed)]
         seed: u64,
         /// Run length in seconds.
-        #[arg(long, default_value_t = TraceGenConfig::default().duration_s)]
+        #[arg(long, default_value_t = TraceGenConfig::default().duration_s,
+              value_parser = clap::value_parser!(u64).range(1..))]
         duration_s: u64,
         /// Peak arrivals per hour.
-        #[arg(long, default_value_t = TraceGenConfig::default().peak_arrivals_per_h)]
+        #[arg(long, default_value_t = TraceGenConfig::default().peak_arrivals_per_h,
+              value_parser = slackvm::cli::positive_finite)]
         peak_arrivals_per_h: f64,
         /// Output file (`.gz` compresses).
         #[arg(long)]
@@ -73,39 +86,49 @@ fn load_topology(spec: &str) -> Result<topology::Topology> {
     }
 }
 
+/// Generates a trace into `out` (staged: renamed into place on success);
+/// returns the line to report.
 fn write_trace(
     topo: topology::Topology,
     cfg: &TraceGenConfig,
-    out: &std::path::Path,
-) -> Result<()> {
-    let mut w = TraceWriter::create(out)?;
+    out: &Path,
+    inputs: &[&Path],
+) -> Result<String> {
+    let mut outputs = OutputSet::new(inputs.iter().copied());
+    let mut w = TraceWriter::create_as(&outputs.stage(out).context("--out")?, out)?;
     let stats = generate(Arc::new(topo), cfg, &mut w)?;
     w.finish()?;
-    println!(
+    outputs.commit()?;
+    Ok(format!(
         "{}: {} VMs, {} refused on this host, {} rows",
         out.display(),
         stats.vms,
         stats.refused,
         stats.rows
-    );
-    Ok(())
+    ))
 }
 
-fn main() -> Result<()> {
-    match Cli::parse().what {
+fn main() -> std::process::ExitCode {
+    slackvm::cli::run(|| real_main(Cli::parse()))
+}
+
+fn real_main(cli: Cli) -> Result<()> {
+    let quiet = cli.quiet;
+    let say = |line: String| {
+        if !quiet {
+            println!("{line}");
+        }
+    };
+    match cli.what {
         What::All { out } => {
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
             for p in topology::preset_names() {
                 let path = out.join(p.file);
                 topology::write_json_file(&topology::preset(p.name)?, &path)?;
-                println!("{}: {}", path.display(), p.about);
+                say(format!("{}: {}", path.display(), p.about));
             }
             let trace = out.join("trace_EPYC-7662-exp.tsv.gz");
-            write_trace(
-                topology::preset("epyc-7662-exp")?,
-                &TraceGenConfig::default(),
-                &trace,
-            )?;
+            let topo = topology::preset("epyc-7662-exp")?;
+            say(write_trace(topo, &TraceGenConfig::default(), &trace, &[])?);
         }
         What::Preset { name, out } => topology::write_json_file(&topology::preset(&name)?, &out)?,
         What::Sysfs {
@@ -116,13 +139,27 @@ fn main() -> Result<()> {
             let excluded =
                 parse_cpu_list(&exclude).map_err(|e| anyhow::anyhow!("--exclude: {e}"))?;
             let opts = SysfsOptions {
-                excluded,
                 socket_as_numa,
                 ..SysfsOptions::default()
             };
-            let topo = topology::read_linux(&opts)?;
+            let full = topology::read_linux(&opts)?;
+            if let Some(id) = excluded.iter().find(|id| full.index_of(**id).is_none()) {
+                bail!(
+                    "--exclude: CPU {id} does not exist on this machine (CPUs: {})",
+                    full.cpus()
+                        .iter()
+                        .map(|c| c.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
+            }
+            let topo = full.excluding(&excluded).context("--exclude")?;
             topology::write_json_file(&topo, &out)?;
-            println!("{}: {} usable CPUs", out.display(), topo.cpu_count());
+            say(format!(
+                "{}: {} usable CPUs",
+                out.display(),
+                topo.cpu_count()
+            ));
         }
         What::Trace {
             topology,
@@ -137,7 +174,8 @@ fn main() -> Result<()> {
                 peak_arrivals_per_h,
                 ..TraceGenConfig::default()
             };
-            write_trace(load_topology(&topology)?, &cfg, &out)?;
+            let topo = load_topology(&topology).context("--topology")?;
+            say(write_trace(topo, &cfg, &out, &[Path::new(&topology)])?);
         }
     }
     Ok(())

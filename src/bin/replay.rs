@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use slackvm::cli::progress_bar;
 use slackvm_sim::host::{HostOptions, Quirks};
+use slackvm_sim::output::OutputSet;
 use slackvm_sim::plot::figure3;
 use slackvm_sim::replay::{first_pass, replay_learnt, ReplayOptions, TraceSource};
 use slackvm_sim::topology::{self, Topology};
@@ -20,6 +21,8 @@ const EMBEDDED_TRACE: &[u8] = include_bytes!("../../datasets/trace_EPYC-7662-exp
 #[derive(Parser)]
 #[command(
     about = "Replay a monitoring trace with the SlackVM local scheduler (figure 3 of the paper)",
+    version,
+    allow_negative_numbers = true,
     after_help = "Quirk names for --quirk: empty-vnode-first-free, replay-mem-kib, balance-mixed-units, \
 socket-as-numa, keep-vnode-after-rollback, replay-first-step-clamp, replay-drop-unreported."
 )]
@@ -42,7 +45,8 @@ struct Cli {
     #[arg(long)]
     quirk: Vec<String>,
     /// Critical size of the pinning balance (OVSB_CRITICAL_SIZE).
-    #[arg(long, default_value_t = slackvm_sim::host::DEFAULT_CRITICAL_SIZE)]
+    #[arg(long, default_value_t = slackvm_sim::host::DEFAULT_CRITICAL_SIZE,
+          value_parser = slackvm::cli::at_least_one)]
     critical_size: usize,
     /// Do not write figure3.svg.
     #[arg(long)]
@@ -75,13 +79,27 @@ fn load_topology(cli: &Cli) -> Result<Topology> {
     })
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    slackvm::cli::run(|| real_main(Cli::parse()))
+}
+
+fn real_main(cli: Cli) -> Result<()> {
     let q = quirks(&cli)?;
     let source = match &cli.trace {
         Some(p) => TraceSource::File(p.clone()),
         None => TraceSource::Bytes("embedded:trace_EPYC-7662-exp.tsv.gz".into(), EMBEDDED_TRACE),
     };
+    // Every output is staged and renamed into --out only once the whole
+    // replay succeeded; none may be an input.
+    let mut outputs = OutputSet::new(cli.trace.as_deref());
+    if let Some(t) = &cli.topology {
+        outputs.add_input(Path::new(t));
+    }
+    for name in OUTPUT_NAMES {
+        outputs
+            .check(&cli.out.join(name))
+            .map_err(|e| anyhow::anyhow!("--out: {e}"))?;
+    }
     // The first pass over the trace needs no topology: load it meanwhile.
     let (topo, first) = std::thread::scope(|s| {
         let topo = s.spawn(|| load_topology(&cli));
@@ -90,10 +108,8 @@ fn main() -> Result<()> {
     });
     let topo = Arc::new(topo.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
     let first = first?;
-    std::fs::create_dir_all(&cli.out)
-        .with_context(|| format!("--out: cannot create {}", cli.out.display()))?;
     let out_path = cli.out.join("monitoring.tsv");
-    let mut writer = TraceWriter::create(&out_path)?;
+    let mut writer = TraceWriter::create_as(&outputs.stage(&out_path)?, &out_path)?;
     let opts = ReplayOptions {
         host: HostOptions {
             quirks: q,
@@ -114,19 +130,34 @@ fn main() -> Result<()> {
     )?;
     writer.finish()?;
     bar.finish_and_clear();
-    let summary_path = cli.out.join("summary.json");
-    let json = serde_json::to_string_pretty(&outcome.summary)? + "\n";
-    std::fs::write(&summary_path, json)
-        .with_context(|| format!("writing {}", summary_path.display()))?;
+    outputs.write(
+        &cli.out.join("summary.json"),
+        summary_json(&outcome.summary)?.as_bytes(),
+    )?;
     if !cli.no_figure {
         let title = format!("vNodes on {} ({} CPUs)", topo.name(), topo.cpu_count());
-        figure3::draw(&outcome.series, &title, &cli.out.join("figure3.svg"))
-            .map_err(|e| anyhow::anyhow!(e))?;
+        let svg = outputs.stage(&cli.out.join("figure3.svg"))?;
+        figure3::draw(&outcome.series, &title, &svg).map_err(|e| anyhow::anyhow!(e))?;
     }
+    outputs.commit()?;
     if !cli.quiet {
         report(&outcome.summary, &cli.out);
     }
     Ok(())
+}
+
+/// The three files a replay writes into `--out`.
+const OUTPUT_NAMES: [&str; 3] = ["monitoring.tsv", "summary.json", "figure3.svg"];
+
+/// `summary.json` without the machine's timings (`wall_s`, `rows_per_s`),
+/// so that the file depends on the inputs only; the timings go to stdout.
+fn summary_json(summary: &slackvm_sim::replay::ReplaySummary) -> Result<String> {
+    let mut value = serde_json::to_value(summary)?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("wall_s");
+        map.remove("rows_per_s");
+    }
+    Ok(serde_json::to_string_pretty(&value)? + "\n")
 }
 
 fn report(s: &slackvm_sim::replay::ReplaySummary, out: &Path) {

@@ -7,9 +7,10 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use slackvm::cli::progress_bar;
+use slackvm::cli::{at_least_one, progress_bar};
 use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
 use slackvm_sim::cluster::{EventOrder, ModelKind, Policy, PolicyKind};
+use slackvm_sim::output::OutputSet;
 use slackvm_sim::sweep::grid::{
     parse_distribution, GridSpec, Shard, DISTRIBUTIONS, PAPER_CATALOGUES, PAPER_VMS,
 };
@@ -17,7 +18,7 @@ use slackvm_sim::sweep::scale::{peak_rss_mb, run_scale, write_huawei, ScaleConfi
 use slackvm_sim::sweep::scaling::{
     run_series, scaling_svg, ScalePoint, EVENTS_SERIES, HOSTS_SERIES, SCALING_POLICIES,
 };
-use slackvm_sim::sweep::{merge_dirs, paper, run_grid, write_outputs, OutputFiles};
+use slackvm_sim::sweep::{merge_dirs, paper, run_grid, write_outputs, OutputFiles, SweepError};
 use slackvm_sim::workload::{read_event_csv, read_huawei, Catalogue, EventList};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -25,7 +26,11 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     about = "Cluster sizing sweep: SlackVM vs dedicated clusters per oversubscription level",
-    args_conflicts_with_subcommands = true
+    version,
+    propagate_version = true,
+    args_conflicts_with_subcommands = true,
+    args_override_self = true,
+    allow_negative_numbers = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -56,13 +61,18 @@ enum Command {
         /// Output directory.
         #[arg(long, default_value = "figures/report")]
         out: PathBuf,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Time one large run: a synthetic workload (or a trace) on a fixed number of hosts; prints one JSON line.
+    #[command(allow_negative_numbers = true)]
     Scale(ScaleArgs),
     /// The scaling report: timed runs by hosts (1k..100k) and by events (up to ~1M), written as scaling.jsonl and scaling.svg.
     Scaling {
-        /// Output directory.
-        #[arg(long, default_value = "figures")]
+        /// Output directory (default under target/, untracked: the shipped
+        /// figures/scaling.* are rewritten only with `--out figures`).
+        #[arg(long, default_value = "target/scaling")]
         out: PathBuf,
         /// Redraw scaling.svg from an existing scaling.jsonl instead of running.
         #[arg(long)]
@@ -78,16 +88,19 @@ enum Command {
         /// Output CSV (default: print).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print nothing but errors (and the CSV when --out is not given).
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
 #[derive(Args)]
 struct ScaleArgs {
     /// Hosts of the cluster.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 20_000, value_parser = at_least_one)]
     hosts: usize,
     /// VMs of the synthetic workload (each arrives once and may depart once).
-    #[arg(long, default_value_t = 40_000)]
+    #[arg(long, default_value_t = 40_000, value_parser = at_least_one)]
     vms: usize,
     /// Placement policy: paper, progress, first-fit, best-fit, worst-fit.
     #[arg(long, default_value = "first-fit")]
@@ -96,10 +109,10 @@ struct ScaleArgs {
     #[arg(long, default_value = "counting")]
     model: String,
     /// CPUs per host.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=65_535))]
     host_cpus: u32,
     /// Memory per host (GB).
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
     host_mem_gb: u64,
     /// Catalogue the synthetic VM shapes are drawn from (built-in name or JSON/YAML file).
     #[arg(long, default_value = "ovhcloud2023")]
@@ -108,10 +121,10 @@ struct ScaleArgs {
     #[arg(long, default_value = "34/33/33")]
     levels: String,
     /// Average share of the hosts' CPUs the synthetic workload asks for (%).
-    #[arg(long, default_value_t = 70)]
+    #[arg(long, default_value_t = 70, value_parser = clap::value_parser!(u32).range(1..=100))]
     occupancy_pct: u32,
     /// Arrival window of the synthetic workload (s).
-    #[arg(long, default_value_t = 86_400)]
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..))]
     horizon_s: u64,
     /// Seed of the synthetic workload.
     #[arg(long, default_value_t = 0)]
@@ -139,7 +152,7 @@ struct ScaleArgs {
 #[derive(Args)]
 struct RunArgs {
     /// Seeds per cell (seeds FIRST, FIRST+1, ...).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     seeds: u64,
     /// First seed.
     #[arg(long, default_value_t = 0)]
@@ -172,7 +185,7 @@ struct RunArgs {
     #[arg(long, default_value = "figures")]
     out: PathBuf,
     /// Worker threads (default: all cores).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     threads: Option<usize>,
     /// Run only the i-th of n slices of the grid (i from 1), e.g. 3/10 for a job array.
     #[arg(long)]
@@ -205,10 +218,9 @@ fn spec_of(a: &RunArgs) -> Result<GridSpec> {
     spec.vms = a
         .vms
         .split(',')
-        .map(|s| {
-            s.trim()
-                .parse::<usize>()
-                .with_context(|| format!("--vms: `{s}` is not a count"))
+        .map(|s| match s.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => anyhow::bail!("--vms: `{s}` is not a count >= 1"),
         })
         .collect::<Result<_>>()?;
     spec.distributions = if a.distribution == "paper" {
@@ -285,7 +297,10 @@ fn scale_workload_of(a: &ScaleArgs) -> Result<(EventList, String)> {
         return Ok((list, path.display().to_string()));
     }
     let catalogue = Catalogue::resolve(&a.catalogue)?;
-    let shares = parse_distribution(&a.levels).context("--levels")?;
+    let shares = parse_distribution(&a.levels).map_err(|e| match e {
+        SweepError::Param { message, .. } => anyhow::anyhow!("--levels: {message}"),
+        other => anyhow::anyhow!("--levels: {other}"),
+    })?;
     let spec = ScaleSpec {
         hosts: a.hosts,
         vms: a.vms,
@@ -305,9 +320,12 @@ fn scale(a: &ScaleArgs) -> Result<()> {
     }
     let (list, source) = scale_workload_of(a)?;
     if let Some(path) = &a.export_huawei {
+        let mut outputs = OutputSet::new(a.trace.as_deref());
+        let tmp = outputs.stage(path).context("--export-huawei")?;
         let file =
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            std::fs::File::create(&tmp).with_context(|| format!("creating {}", path.display()))?;
         write_huawei(&list, file).with_context(|| format!("writing {}", path.display()))?;
+        outputs.commit()?;
         if !a.quiet {
             eprintln!(
                 "wrote {} VMs, {} events to {}",
@@ -367,17 +385,23 @@ fn scale(a: &ScaleArgs) -> Result<()> {
 fn read_points(path: &Path) -> Result<Vec<ScalePoint>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    text.lines()
+    let points: Vec<ScalePoint> = text
+        .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             serde_json::from_str(l)
                 .with_context(|| format!("{}:{}: not a scaling point", path.display(), i + 1))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    if points.is_empty() {
+        anyhow::bail!("--from: {} holds no scaling point", path.display());
+    }
+    Ok(points)
 }
 
 fn scaling(out: &Path, from: Option<&Path>, quiet: bool) -> Result<()> {
+    let mut outputs = OutputSet::new(from);
     let points = match from {
         Some(path) => read_points(path)?,
         None => {
@@ -396,16 +420,14 @@ fn scaling(out: &Path, from: Option<&Path>, quiet: bool) -> Result<()> {
                 jsonl.push_str(&serde_json::to_string(p)?);
                 jsonl.push('\n');
             }
-            std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-            let path = out.join("scaling.jsonl");
-            std::fs::write(&path, jsonl).with_context(|| format!("writing {}", path.display()))?;
+            outputs.write(&out.join("scaling.jsonl"), jsonl.as_bytes())?;
             points
         }
     };
     let svg = scaling_svg(&points).map_err(|e| anyhow::anyhow!("drawing scaling.svg: {e}"))?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let path = out.join("scaling.svg");
-    std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+    outputs.write(&path, svg.as_bytes()).context("--out")?;
+    outputs.commit()?;
     if !quiet {
         for p in &points {
             println!(
@@ -419,16 +441,16 @@ fn scaling(out: &Path, from: Option<&Path>, quiet: bool) -> Result<()> {
 }
 
 #[cfg(feature = "analysis")]
-fn report(inputs: &[PathBuf], out: &Path) -> Result<()> {
+fn report(inputs: &[PathBuf], out: &Path, quiet: bool) -> Result<()> {
     let files = slackvm_sim::sweep::analysis::report(inputs, out)?;
-    for f in files {
+    for f in files.iter().filter(|_| !quiet) {
         eprintln!("wrote {}", f.display());
     }
     Ok(())
 }
 
 #[cfg(not(feature = "analysis"))]
-fn report(_inputs: &[PathBuf], _out: &Path) -> Result<()> {
+fn report(_inputs: &[PathBuf], _out: &Path, _quiet: bool) -> Result<()> {
     anyhow::bail!("`sweep report` needs the `analysis` feature: cargo run --release --features analysis --bin sweep -- report DIR")
 }
 
@@ -436,7 +458,9 @@ fn report(_inputs: &[PathBuf], _out: &Path) -> Result<()> {
 fn trace_stats(trace: &Path, out: Option<&Path>) -> Result<()> {
     let text = slackvm_sim::sweep::analysis::trace_stats_csv(trace)?;
     match out {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        Some(p) => {
+            slackvm_sim::output::write_file(p, text.as_bytes(), &[trace]).context("--out")?
+        }
         None => print!("{text}"),
     }
     Ok(())
@@ -447,8 +471,11 @@ fn trace_stats(_trace: &Path, _out: Option<&Path>) -> Result<()> {
     anyhow::bail!("`sweep trace-stats` needs the `analysis` feature: cargo run --release --features analysis --bin sweep -- trace-stats TRACE")
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    slackvm::cli::run(|| real_main(Cli::parse()))
+}
+
+fn real_main(cli: Cli) -> Result<()> {
     // Keep the paper grid constants referenced so `--help` defaults stay in sync.
     debug_assert_eq!(PAPER_CATALOGUES.join(","), "ovhcloud2023,azure2017");
     debug_assert_eq!(PAPER_VMS.len(), 5);
@@ -461,7 +488,7 @@ fn main() -> Result<()> {
         }
         Some(Command::Scale(args)) => scale(args),
         Some(Command::Scaling { out, from, quiet }) => scaling(out, from.as_deref(), *quiet),
-        Some(Command::Report { inputs, out }) => report(inputs, out),
-        Some(Command::TraceStats { trace, out }) => trace_stats(trace, out.as_deref()),
+        Some(Command::Report { inputs, out, quiet }) => report(inputs, out, *quiet),
+        Some(Command::TraceStats { trace, out, .. }) => trace_stats(trace, out.as_deref()),
     }
 }

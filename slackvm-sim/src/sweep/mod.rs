@@ -46,6 +46,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SweepError {
+    /// An output could not be written, or would overwrite an input.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

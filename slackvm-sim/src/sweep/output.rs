@@ -7,6 +7,7 @@ use super::plots;
 use super::rows::{read_sizing, sizing_csv, SizingRow, HEADER};
 use super::summary::{summarise, summary_csv, SummaryRow};
 use super::SweepError;
+use crate::output::OutputSet;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -25,18 +26,23 @@ pub struct OutputFiles {
     pub cells: Vec<SummaryRow>,
 }
 
-fn write(path: &Path, text: &str) -> Result<(), SweepError> {
-    std::fs::write(path, text).map_err(|e| SweepError::io(path, e))
+/// Writes every output of `rows` into `dir` (created if needed), all
+/// committed at the end (see [`crate::output`]).
+pub fn write_outputs(dir: &Path, rows: &[SizingRow]) -> Result<OutputFiles, SweepError> {
+    write_outputs_checked(dir, rows, OutputSet::new([]))
 }
 
-/// Writes every output of `rows` into `dir` (created if needed).
-pub fn write_outputs(dir: &Path, rows: &[SizingRow]) -> Result<OutputFiles, SweepError> {
-    std::fs::create_dir_all(dir).map_err(|e| SweepError::io(dir, e))?;
+/// [`write_outputs`], refusing to overwrite any input declared in `set`.
+fn write_outputs_checked(
+    dir: &Path,
+    rows: &[SizingRow],
+    mut set: OutputSet,
+) -> Result<OutputFiles, SweepError> {
     let mut sorted = rows.to_vec();
     sorted.sort_by(SizingRow::canonical_cmp);
     let text = sizing_csv(&sorted);
     let sizing = dir.join("sizing.csv");
-    write(&sizing, &text)?;
+    set.write(&sizing, text.as_bytes())?;
     // The summary and figures see exactly what was written.
     let rows: Vec<SizingRow> = text
         .lines()
@@ -47,16 +53,17 @@ pub fn write_outputs(dir: &Path, rows: &[SizingRow]) -> Result<OutputFiles, Swee
     debug_assert!(text.starts_with(HEADER));
     let cells = summarise(&rows);
     let summary = dir.join("summary.csv");
-    write(&summary, &summary_csv(&cells))?;
+    set.write(&summary, summary_csv(&cells).as_bytes())?;
     let mut figures = Vec::new();
     for (name, svg) in plots::all_figures(&cells).map_err(|message| SweepError::Plot {
         path: dir.to_path_buf(),
         message,
     })? {
         let p = dir.join(name);
-        write(&p, &svg)?;
+        set.write(&p, svg.as_bytes())?;
         figures.push(p);
     }
+    set.commit()?;
     Ok(OutputFiles {
         sizing,
         summary,
@@ -71,8 +78,10 @@ pub fn write_outputs(dir: &Path, rows: &[SizingRow]) -> Result<OutputFiles, Swee
 pub fn merge_dirs(dirs: &[PathBuf], out: &Path) -> Result<OutputFiles, SweepError> {
     let mut rows = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut set = OutputSet::new([]);
     for d in dirs {
         let path = d.join("sizing.csv");
+        set.add_input(&path);
         for (i, r) in read_sizing(&path)?.into_iter().enumerate() {
             let key = r.key();
             if !seen.insert(key.clone()) {
@@ -85,5 +94,5 @@ pub fn merge_dirs(dirs: &[PathBuf], out: &Path) -> Result<OutputFiles, SweepErro
             rows.push(r);
         }
     }
-    write_outputs(out, &rows)
+    write_outputs_checked(out, &rows, set)
 }

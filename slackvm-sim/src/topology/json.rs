@@ -125,6 +125,12 @@ pub fn parse_json(text: &str, origin: &str) -> Result<Topology, TopologyError> {
         Some(v) => as_u64(v, origin, "memset.allowed")?,
         None => total,
     };
+    // A host with no memory cannot host a VM: refuse the file.
+    for (at, mb) in [("memset.total", total), ("memset.allowed", allowed)] {
+        if mb == 0 {
+            return Err(field_err(origin, at, "must be > 0 MB"));
+        }
+    }
     let ids: std::collections::BTreeSet<u32> = cpus.iter().map(|c| c.id).collect();
     // Check that `distances`, when present, is well formed (keys are known CPUs).
     if let Some(dist) = cpuset.get("distances") {
@@ -283,10 +289,13 @@ pub fn to_json_string(topo: &Topology) -> String {
     Value::Object(root).to_string()
 }
 
-/// Writes [`to_json_string`] to a file.
+/// Writes [`to_json_string`] to a file (through [`crate::output`]: a
+/// temporary file renamed on success).
 pub fn write_json_file(topo: &Topology, path: &Path) -> Result<(), TopologyError> {
-    std::fs::write(path, to_json_string(topo)).map_err(|source| TopologyError::Io {
-        path: path.to_path_buf(),
-        source,
+    crate::output::write_file(path, to_json_string(topo).as_bytes(), &[]).map_err(|e| {
+        TopologyError::Io {
+            path: path.to_path_buf(),
+            source: e.into_io(),
+        }
     })
 }

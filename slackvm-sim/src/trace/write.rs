@@ -37,7 +37,15 @@ impl std::fmt::Debug for TraceWriter {
 impl TraceWriter {
     /// Creates the file and writes the header.
     pub fn create(path: &Path) -> Result<Self, TraceError> {
-        let file = File::create(path).map_err(|source| TraceError::Io {
+        Self::create_as(path, path)
+    }
+
+    /// Creates `file_path` (gzip if `name` ends in `.gz`) and writes the
+    /// header; errors name `name` (the final path of a staged output,
+    /// see [`crate::output`]).
+    pub fn create_as(file_path: &Path, name: &Path) -> Result<Self, TraceError> {
+        let path = name;
+        let file = File::create(file_path).map_err(|source| TraceError::Io {
             path: path.to_path_buf(),
             source,
         })?;

@@ -353,13 +353,21 @@ pub fn write_event_csv<W: Write>(list: &EventList, out: W) -> Result<(), EventCs
     })
 }
 
-/// Writes an event list CSV file.
+/// Writes an event list CSV file (through [`crate::output`]: a temporary
+/// file renamed on success).
 pub fn write_event_csv_file(list: &EventList, path: &Path) -> Result<(), EventCsvError> {
-    let file = File::create(path).map_err(|source| EventCsvError::Io {
+    let io_err = |e: crate::output::OutputError| EventCsvError::Io {
+        source_name: PathBuf::from(path).display().to_string(),
+        source: e.into_io(),
+    };
+    let staged = crate::output::Staged::new(path).map_err(io_err)?;
+    let file = File::create(staged.tmp_path()).map_err(|source| EventCsvError::Io {
         source_name: PathBuf::from(path).display().to_string(),
         source,
     })?;
-    write_event_csv(list, std::io::BufWriter::new(file))
+    write_event_csv(list, std::io::BufWriter::new(file))?;
+    staged.commit().map_err(io_err)?;
+    Ok(())
 }
 
 #[cfg(test)]
