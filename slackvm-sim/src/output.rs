@@ -207,9 +207,7 @@ pub fn check_not_input(target: &Path, inputs: &[PathBuf]) -> Result<(), OutputEr
     let Some(t) = canonical(target) else {
         return Ok(());
     };
-    let same = inputs
-        .iter()
-        .any(|i| canonical(i).map_or(false, |c| c == t));
+    let same = inputs.iter().any(|i| canonical(i).is_some_and(|c| c == t));
     if same {
         return Err(OutputError::SameAsInput {
             path: target.to_path_buf(),
