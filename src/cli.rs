@@ -5,14 +5,14 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use std::process::ExitCode;
 
-/// Runs a binary's `main` body: on error prints `error: ` and the error's
+/// Runs a binary's `main` body: on error prints `Error: ` and the error's
 /// chain on one line (a cause already quoted by its context is not
 /// repeated; no backtrace, whatever `RUST_BACKTRACE` says) and exits 1.
 pub fn run(main: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
     match main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", error_line(&e));
+            eprintln!("Error: {}", error_line(&e));
             ExitCode::FAILURE
         }
     }
