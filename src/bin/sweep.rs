@@ -9,17 +9,27 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use slackvm::cli::{at_least_one, progress_bar};
 use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
-use slackvm_sim::cluster::{EventOrder, ModelKind, Policy, PolicyKind};
+use slackvm_sim::cluster::{EventOrder, ModelKind, Policy, PolicyKind, Schedule};
 use slackvm_sim::output::OutputSet;
 use slackvm_sim::sweep::grid::{
     parse_distribution, GridSpec, Shard, DISTRIBUTIONS, PAPER_CATALOGUES, PAPER_VMS,
 };
-use slackvm_sim::sweep::scale::{peak_rss_mb, run_scale, write_huawei, ScaleConfig};
+use slackvm_sim::sweep::host::HostSpec;
+use slackvm_sim::sweep::scale::{
+    peak_rss_mb, run_schedule, write_huawei, write_vmtable, ScaleConfig,
+};
 use slackvm_sim::sweep::scaling::{
     run_series, scaling_svg, ScalePoint, EVENTS_SERIES, HOSTS_SERIES, SCALING_POLICIES,
 };
-use slackvm_sim::sweep::{merge_dirs, paper, run_grid, write_outputs, OutputFiles, SweepError};
-use slackvm_sim::workload::{read_event_csv, read_huawei, Catalogue, EventList};
+use slackvm_sim::sweep::shard::{fingerprint, shard_from_env, write_manifest, Manifest, MANIFEST};
+use slackvm_sim::sweep::trace::{leveled_schedule, run_trace, trace_name, Oversize, TraceSpec};
+use slackvm_sim::sweep::{
+    merge_dirs, paper, run_grid, write_outputs, OutputFiles, SizingRow, SweepError,
+};
+use slackvm_sim::workload::rules::parse_level;
+use slackvm_sim::workload::{
+    read_trace, Catalogue, EventList, HostShape, LevelRule, ReadOptions, TraceFormat, TraceRead,
+};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -108,18 +118,14 @@ struct ScaleArgs {
     /// Host model: counting or vnode.
     #[arg(long, default_value = "counting")]
     model: String,
-    /// CPUs per host.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=65_535))]
-    host_cpus: u32,
-    /// Memory per host (GB).
-    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
-    host_mem_gb: u64,
+    #[command(flatten)]
+    host: HostArgs,
     /// Catalogue the synthetic VM shapes are drawn from (built-in name or JSON/YAML file).
     #[arg(long, default_value = "ovhcloud2023")]
     catalogue: String,
-    /// Level shares a/b/c (% of 1:1/2:1/3:1 VMs) of the synthetic workload.
-    #[arg(long, default_value = "34/33/33")]
-    levels: String,
+    /// Levels: shares a/b/c (% of 1:1/2:1/3:1 VMs; synthetic default 34/33/33), or with --trace a rule (docs/traces.md; trace default: every VM 1:1, event lists: `file`).
+    #[arg(long)]
+    levels: Option<String>,
     /// Average share of the hosts' CPUs the synthetic workload asks for (%).
     #[arg(long, default_value_t = 70, value_parser = clap::value_parser!(u32).range(1..=100))]
     occupancy_pct: u32,
@@ -129,18 +135,19 @@ struct ScaleArgs {
     /// Seed of the synthetic workload.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Run this trace instead of a synthetic workload (format: --format).
-    #[arg(long)]
-    trace: Option<PathBuf>,
-    /// Format of --trace: huawei (Huawei-East-1 CSV) or events (our event-list CSV).
-    #[arg(long, default_value = "huawei")]
-    format: String,
+    #[command(flatten)]
+    trace: TraceArgs,
     /// Write the synthetic workload as a Huawei-East-1 CSV to this file and stop.
     #[arg(long)]
     export_huawei: Option<PathBuf>,
-    /// Turn off the published 8 GiB memory cap for oversubscribed VMs.
+    /// Write a synthetic Azure V2 vmtable of --vms VMs (seed --seed) to this file and stop.
     #[arg(long)]
-    no_mem_cap: bool,
+    export_vmtable: Option<PathBuf>,
+    #[command(flatten)]
+    cap: CapArgs,
+    /// Order of simultaneous events: arrivals-first (published) or departures-first.
+    #[arg(long, default_value = "arrivals-first")]
+    order: String,
     /// Decide by scanning every host (the straightforward oracle) instead of the host index.
     #[arg(long)]
     scan: bool,
@@ -172,27 +179,169 @@ struct RunArgs {
     /// Level distributions a/b/c (1:1/2:1/3:1 %), comma-separated, or `paper` for the 15 of the paper.
     #[arg(long, default_value = "paper")]
     distribution: String,
-    /// Turn off the published 8 GiB memory cap for oversubscribed VMs.
-    #[arg(long)]
-    no_mem_cap: bool,
+    #[command(flatten)]
+    cap: CapArgs,
     /// Order of simultaneous events: arrivals-first (published) or departures-first.
     #[arg(long, default_value = "arrivals-first")]
     order: String,
-    /// Topology preset of `vnode` hosts.
-    #[arg(long, default_value = "host-32")]
-    topology: String,
+    #[command(flatten)]
+    host: HostArgs,
+    #[command(flatten)]
+    trace: TraceArgs,
+    /// With --trace: level rule (A/B/C, flavor:FILE, azure-category, priority, huawei-shared, file; docs/traces.md).
+    #[arg(long)]
+    levels: Option<String>,
     /// Output directory.
     #[arg(long, default_value = "figures")]
     out: PathBuf,
     /// Worker threads (default: all cores).
     #[arg(long, value_parser = at_least_one)]
     threads: Option<usize>,
-    /// Run only the i-th of n slices of the grid (i from 1), e.g. 3/10 for a job array.
+    /// Run only the i-th of n slices of the grid (i from 1), e.g. 3/10, or `auto` inside a Slurm job array.
     #[arg(long)]
     shard: Option<String>,
     /// No progress bar or tables.
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[derive(Args)]
+struct HostArgs {
+    /// CPUs of a `counting` host (default 32, or the topology's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65_535))]
+    host_cpus: Option<u32>,
+    /// Memory of a `counting` host in GB (default 128, or the topology's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
+    host_mem_gb: Option<u64>,
+    /// Host of the `vnode` model: a topology JSON file or a preset (host-32, epyc-7662, epyc-7662-exp, laptop-8).
+    #[arg(long)]
+    topology: Option<String>,
+}
+
+#[derive(Args)]
+struct CapArgs {
+    /// Apply the published 8 GiB memory cap for oversubscribed VMs (the grid's default).
+    #[arg(long, conflicts_with = "no_mem_cap")]
+    mem_cap: bool,
+    /// Turn off the published 8 GiB memory cap for oversubscribed VMs.
+    #[arg(long)]
+    no_mem_cap: bool,
+}
+
+impl CapArgs {
+    /// The cap of a trace run: explicit, required when the rule gives
+    /// oversubscribed levels (off, and irrelevant, when every VM is 1:1).
+    fn for_trace(&self, rule: &LevelRule) -> Result<bool> {
+        let all_premium = matches!(rule, LevelRule::Shares([100, 0, 0]));
+        self.resolve(all_premium.then_some(false))
+    }
+
+    /// The cap: explicit, or the default (`None`: required).
+    fn resolve(&self, default: Option<bool>) -> Result<bool> {
+        match (self.mem_cap, self.no_mem_cap, default) {
+            (true, _, _) => Ok(true),
+            (_, true, _) => Ok(false),
+            (_, _, Some(d)) => Ok(d),
+            _ => anyhow::bail!("--mem-cap or --no-mem-cap: with --trace say which memory cap to use (the published 8 GiB cap for oversubscribed VMs alone makes much of the gain on real traces)"),
+        }
+    }
+}
+
+#[derive(Args)]
+struct TraceArgs {
+    /// A VM trace instead of generated workloads (see --format).
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Format of --trace: huawei, azure-vmtable, azure-packing (SQLite), events.
+    #[arg(long)]
+    format: Option<String>,
+    /// Skip malformed trace rows (counted and reported) instead of stopping at the first.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// azure-vmtable: value of a bucket label, `cores:>24=30` or `mem:>64=70` (defaults: Azure's notebook); repeatable.
+    #[arg(long)]
+    bucket: Vec<String>,
+    /// azure-packing: machine type (vmType.machineId) whose shapes are used (needed when the file has several).
+    #[arg(long)]
+    machine_id: Option<i64>,
+    /// The level of shared-CPU VMs under `--levels huawei-shared`: 2:1 or 3:1.
+    #[arg(long, default_value = "3:1")]
+    shared_level: String,
+    /// A VM no empty host can take: error (default), drop (left out, counted) or count (sizing: as drop; scale: refused and counted).
+    #[arg(long, default_value = "error")]
+    oversize: String,
+}
+
+impl TraceArgs {
+    /// The format of --trace.
+    fn format(&self) -> Result<TraceFormat> {
+        match &self.format {
+            Some(f) => Ok(TraceFormat::parse(f)?),
+            None => anyhow::bail!("--format: give the format of --trace (huawei, azure-vmtable, azure-packing, events)"),
+        }
+    }
+
+    /// Reads the trace, reporting skipped rows unless quiet.
+    fn read(&self, path: &Path, host: &HostSpec, quiet: bool) -> Result<TraceRead> {
+        let format = self.format()?;
+        let mut opts = ReadOptions {
+            skip_bad_rows: self.skip_bad_rows,
+            host: HostShape {
+                cpus: host.cpus,
+                mem_mb: host.mem_mb,
+            },
+            machine_id: self.machine_id,
+            ..ReadOptions::default()
+        };
+        for b in &self.bucket {
+            opts.buckets.set(b)?;
+        }
+        let t = read_trace(path, format, &opts)?;
+        let r = &t.report;
+        if !quiet {
+            eprintln!(
+                "read {}: {} rows, {} VMs, {} events{}",
+                path.display(),
+                r.rows,
+                t.list.vms.len(),
+                t.list.events.len(),
+                if r.ended_before_start > 0 {
+                    format!(", {} VMs ended before the window", r.ended_before_start)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        if r.skipped > 0 && !quiet {
+            eprintln!(
+                "skipped {} malformed rows (--skip-bad-rows); the first:",
+                r.skipped
+            );
+            for e in &r.first_skipped {
+                eprintln!("  {e}");
+            }
+        }
+        Ok(t)
+    }
+
+    /// The level rule of `--levels` for this trace (default: `file` for
+    /// event lists, every VM 1:1 for the others).
+    fn rule(&self, levels: Option<&str>) -> Result<LevelRule> {
+        let shared = parse_level(&self.shared_level)
+            .filter(|&l| l > 1.0)
+            .ok_or_else(|| {
+                anyhow::anyhow!("--shared-level: `{}` is not 2:1 or 3:1", self.shared_level)
+            })?;
+        let format = self.format()?;
+        let default = if format == TraceFormat::Events {
+            "file"
+        } else {
+            "100/0/0"
+        };
+        let rule = LevelRule::parse(levels.unwrap_or(default), shared)?;
+        rule.check_format(format)?;
+        Ok(rule)
+    }
 }
 
 fn list<T>(text: &str, all: &[T], parse: impl Fn(&str) -> Result<T>) -> Result<Vec<T>>
@@ -231,9 +380,11 @@ fn spec_of(a: &RunArgs) -> Result<GridSpec> {
             .map(|s| Ok(parse_distribution(s)?))
             .collect::<Result<_>>()?
     };
-    spec.mem_cap = !a.no_mem_cap;
+    spec.mem_cap = a.cap.resolve(Some(true))?;
     spec.order = EventOrder::parse(&a.order)?;
-    spec.topology = a.topology.clone();
+    spec.topology = a.host.topology.clone();
+    spec.host_cpus = a.host.host_cpus;
+    spec.host_mem_gb = a.host.host_mem_gb;
     Ok(spec)
 }
 
@@ -255,8 +406,14 @@ fn report_files(files: &OutputFiles, quiet: bool) {
 }
 
 fn run(a: &RunArgs) -> Result<()> {
+    if a.trace.trace.is_some() {
+        return run_trace_sweep(a);
+    }
+    if a.levels.is_some() {
+        anyhow::bail!("--levels applies to --trace; the grid's levels are --distribution");
+    }
     let spec = spec_of(a)?;
-    let shard = a.shard.as_deref().map(Shard::parse).transpose()?;
+    let shard = shard_of(a)?;
     let total = spec.units().len();
     let units = shard.map_or(total, |s| s.range(total).len());
     let bar = progress_bar(units as u64, "workloads", a.quiet);
@@ -266,7 +423,7 @@ fn run(a: &RunArgs) -> Result<()> {
             units,
             spec.policies.len(),
             spec.models.len(),
-            if spec.mem_cap { "on" } else { "off" },
+            if spec.mem_cap { "on (8 GiB)" } else { "off" },
             spec.order.name(),
             shard.map_or(String::new(), |s| format!(
                 ", shard {}/{}",
@@ -277,7 +434,7 @@ fn run(a: &RunArgs) -> Result<()> {
     let start = Instant::now();
     let rows = run_grid(&spec, shard, a.threads, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let files = write_outputs(&a.out, &rows)?;
+    let files = finish_run(a, &rows, shard, (total, units), &format!("{spec:?}"))?;
     if !a.quiet {
         eprintln!("done in {:.1} s", start.elapsed().as_secs_f64());
     }
@@ -285,90 +442,246 @@ fn run(a: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-fn scale_workload_of(a: &ScaleArgs) -> Result<(EventList, String)> {
-    if let Some(path) = &a.trace {
-        let list = match a.format.as_str() {
-            "huawei" => read_huawei(path)?,
-            "events" => read_event_csv(path)?,
-            other => {
-                anyhow::bail!("--format: unknown trace format `{other}` (known: huawei, events)")
-            }
-        };
-        return Ok((list, path.display().to_string()));
+fn run_trace_sweep(a: &RunArgs) -> Result<()> {
+    let path = a.trace.trace.as_deref().unwrap_or(Path::new("-"));
+    let host = HostSpec::resolve(
+        a.host.host_cpus,
+        a.host.host_mem_gb,
+        a.host.topology.as_deref(),
+    )?;
+    let rule = a.trace.rule(a.levels.as_deref())?;
+    let mem_cap = a.cap.for_trace(&rule)?;
+    let trace = a.trace.read(path, &host, a.quiet)?;
+    let spec = TraceSpec {
+        name: trace_name(path),
+        rule,
+        seeds: (a.first_seed..a.first_seed.saturating_add(a.seeds)).collect(),
+        policies: list(&a.policy, &PolicyKind::ALL, |s| Ok(PolicyKind::parse(s)?))?,
+        models: list(&a.model, &ModelKind::ALL, |s| Ok(ModelKind::parse(s)?))?,
+        mem_cap,
+        order: EventOrder::parse(&a.order)?,
+        host,
+        oversize: Oversize::parse(&a.trace.oversize)?,
+    };
+    let shard = shard_of(a)?;
+    let total = spec.units().len();
+    let units = shard.map_or(total, |s| s.range(total).len());
+    if !a.quiet {
+        eprintln!(
+            "sweep: trace {} ({} VMs), levels {}, memory cap {}, event order {}, {} sizings{}",
+            spec.name,
+            trace.list.vms.len(),
+            spec.rule.name(),
+            if mem_cap { "on (8 GiB)" } else { "off" },
+            spec.order.name(),
+            units,
+            shard.map_or(String::new(), |s| format!(
+                ", shard {}/{}",
+                s.index, s.count
+            ))
+        );
     }
+    let bar = progress_bar(units as u64, "sizings", a.quiet);
+    let rows = run_trace(&spec, &trace, shard, a.threads, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let sweep = format!(
+        "trace {} {} {} events {} {:?} {:?} {:?} {} {} {:?} {} {}",
+        spec.name,
+        trace.list.vms.len(),
+        trace.list.events.len(),
+        spec.rule.name(),
+        spec.seeds,
+        spec.policies,
+        spec.models,
+        mem_cap,
+        spec.order.name(),
+        spec.oversize,
+        spec.host.name(ModelKind::Counting),
+        spec.host.name(ModelKind::Vnode)
+    );
+    let files = finish_run(a, &rows, shard, (total, units), &sweep)?;
+    if !a.quiet {
+        print_trace_rows(&files.rows);
+    }
+    Ok(())
+}
+
+/// The trace sweep's rows as a table on stdout.
+fn print_trace_rows(rows: &[SizingRow]) {
+    println!(
+        "{:<6} {:<10} {:<9} {:>5} {:>8} {:>9} {:>6} {:>6} {:>6} {:>8} {:>6} {:>8}",
+        "seed",
+        "policy",
+        "model",
+        "cap",
+        "slackvm",
+        "dedicated",
+        "1:1",
+        "2:1",
+        "3:1",
+        "gain_%",
+        "bound",
+        "oversize"
+    );
+    for r in rows {
+        println!(
+            "{:<6} {:<10} {:<9} {:>5} {:>8} {:>9} {:>6} {:>6} {:>6} {:>8.2} {:>6} {:>8}",
+            r.seed,
+            r.policy.name(),
+            r.model.name(),
+            if r.mem_cap { "on" } else { "off" },
+            r.hosts_slackvm,
+            r.hosts_dedicated,
+            r.hosts_level[0],
+            r.hosts_level[1],
+            r.hosts_level[2],
+            r.gain_pct,
+            r.lower_bound,
+            r.oversize_vms
+        );
+    }
+}
+
+/// The synthetic workload of `sweep scale`.
+fn synthetic_of(a: &ScaleArgs, host: &HostSpec) -> Result<EventList> {
     let catalogue = Catalogue::resolve(&a.catalogue)?;
-    let shares = parse_distribution(&a.levels).map_err(|e| match e {
-        SweepError::Param { message, .. } => anyhow::anyhow!("--levels: {message}"),
-        other => anyhow::anyhow!("--levels: {other}"),
-    })?;
+    let shares =
+        parse_distribution(a.levels.as_deref().unwrap_or("34/33/33")).map_err(|e| match e {
+            SweepError::Param { message, .. } => anyhow::anyhow!("--levels: {message}"),
+            other => anyhow::anyhow!("--levels: {other}"),
+        })?;
     let spec = ScaleSpec {
         hosts: a.hosts,
         vms: a.vms,
-        host_cpus: u64::from(a.host_cpus),
+        host_cpus: u64::from(host.cpus),
         occupancy_pct: a.occupancy_pct,
         level_shares_pct: shares,
         horizon_s: a.horizon_s,
         seed: a.seed,
     };
-    Ok((scale_workload(&catalogue, &spec)?, "synthetic".to_string()))
+    Ok(scale_workload(&catalogue, &spec)?)
+}
+
+/// The host of `sweep scale`: the flags, or 32 CPUs / 128 GB (a synthetic
+/// one-socket `vnode` host).
+fn scale_host(a: &ScaleArgs) -> Result<HostSpec> {
+    let h = &a.host;
+    Ok(match (h.host_cpus, h.host_mem_gb, &h.topology) {
+        (None, None, None) => HostSpec::resolve(Some(32), Some(128), None)?,
+        (c, g, t) => HostSpec::resolve(c, g, t.as_deref())?,
+    })
+}
+
+/// Writes a synthetic workload in a public format when asked; true if so.
+fn export(a: &ScaleArgs, host: &HostSpec) -> Result<bool> {
+    let (path, flag) = match (&a.export_vmtable, &a.export_huawei) {
+        (Some(p), _) => (p, "--export-vmtable"),
+        (None, Some(p)) => (p, "--export-huawei"),
+        (None, None) => return Ok(false),
+    };
+    // Staged: a failed export leaves any previous file intact.
+    let mut outputs = OutputSet::new(a.trace.trace.as_deref());
+    let tmp = outputs.stage(path).context(flag)?;
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", path.display()))?;
+    let what = if a.export_vmtable.is_some() {
+        write_vmtable(a.vms, a.seed, file)
+            .with_context(|| format!("writing {}", path.display()))?;
+        format!("{} VMs", a.vms)
+    } else {
+        let list = synthetic_of(a, host)?;
+        write_huawei(&list, file).with_context(|| format!("writing {}", path.display()))?;
+        format!("{} VMs, {} events", list.vms.len(), list.events.len())
+    };
+    outputs.commit()?;
+    if !a.quiet {
+        eprintln!("wrote {what} to {}", path.display());
+    }
+    Ok(true)
+}
+
+/// The schedule of `sweep scale` (a trace with its levels and oversize
+/// rule, or the synthetic workload), its source, level rule and oversized VMs.
+fn scale_schedule(
+    a: &ScaleArgs,
+    cfg: &ScaleConfig,
+    host: &HostSpec,
+) -> Result<(Schedule, String, String, usize)> {
+    let Some(path) = &a.trace.trace else {
+        let list = synthetic_of(a, host)?;
+        let s = Schedule::new(&list, cfg.order, cfg.mem_cap)?;
+        let shares = a.levels.clone().unwrap_or_else(|| "34/33/33".into());
+        return Ok((s, "synthetic".into(), shares, 0));
+    };
+    let trace = a.trace.read(path, host, a.quiet)?;
+    let spec = TraceSpec {
+        name: trace_name(path),
+        rule: a.trace.rule(a.levels.as_deref())?,
+        seeds: vec![a.seed],
+        policies: vec![cfg.policy],
+        models: vec![cfg.model],
+        mem_cap: cfg.mem_cap,
+        order: cfg.order,
+        host: host.clone(),
+        oversize: Oversize::parse(&a.trace.oversize)?,
+    };
+    let (s, _, big) = leveled_schedule(&spec, &trace, a.seed, cfg.model, true)?;
+    Ok((s, path.display().to_string(), spec.rule.name(), big))
 }
 
 fn scale(a: &ScaleArgs) -> Result<()> {
     let start = Instant::now();
-    if !a.quiet {
-        eprintln!("scale: building the workload");
-    }
-    let (list, source) = scale_workload_of(a)?;
-    if let Some(path) = &a.export_huawei {
-        let mut outputs = OutputSet::new(a.trace.as_deref());
-        let tmp = outputs.stage(path).context("--export-huawei")?;
-        let file =
-            std::fs::File::create(&tmp).with_context(|| format!("creating {}", path.display()))?;
-        write_huawei(&list, file).with_context(|| format!("writing {}", path.display()))?;
-        outputs.commit()?;
-        if !a.quiet {
-            eprintln!(
-                "wrote {} VMs, {} events to {}",
-                list.vms.len(),
-                list.events.len(),
-                path.display()
-            );
-        }
+    let host = scale_host(a)?;
+    if export(a, &host)? {
         return Ok(());
     }
-    let load_s = start.elapsed().as_secs_f64();
     let mut cfg = ScaleConfig::new(a.hosts);
     cfg.policy = PolicyKind::parse(&a.policy)?;
     cfg.model = ModelKind::parse(&a.model)?;
-    cfg.host_cpus = a.host_cpus;
-    cfg.host_mem_mb = a
-        .host_mem_gb
-        .checked_mul(1024)
-        .context("--host-mem-gb is too large")?;
-    cfg.mem_cap = !a.no_mem_cap;
+    cfg.host_cpus = host.cpus;
+    cfg.host_mem_mb = host.mem_mb;
+    cfg.topology = Some(std::sync::Arc::clone(&host.topology));
+    cfg.mem_cap = match a.trace.trace {
+        Some(_) => a.cap.for_trace(&a.trace.rule(a.levels.as_deref())?)?,
+        None => a.cap.resolve(Some(true))?,
+    };
+    cfg.order = EventOrder::parse(&a.order)?;
     cfg.scan = a.scan;
     if !a.quiet {
+        eprintln!("scale: building the workload");
+    }
+    let (schedule, source, levels, oversize) = scale_schedule(a, &cfg, &host)?;
+    let load_s = start.elapsed().as_secs_f64();
+    if !a.quiet {
         eprintln!(
-            "scale: {} VMs, {} events on {} hosts, {} / {}",
-            list.vms.len(),
-            list.events.len(),
+            "scale: {} VMs, {} events on {} hosts ({}), {} / {}, levels {}, memory cap {}",
+            schedule.vms.len(),
+            schedule.steps.len(),
             a.hosts,
+            host.name(cfg.model),
             cfg.policy.name(),
-            cfg.model.name()
+            cfg.model.name(),
+            levels,
+            if cfg.mem_cap { "on" } else { "off" }
         );
     }
-    let run = run_scale(&list, &cfg)?;
+    let run = run_schedule(&schedule, &cfg, 0.0)?;
     let wall_s = start.elapsed().as_secs_f64();
     let line = serde_json::json!({
         "source": source,
         "hosts": a.hosts,
-        "vms": list.vms.len(),
+        "host": host.name(cfg.model),
+        "vms": schedule.vms.len(),
+        "levels": levels,
+        "mem_cap": cfg.mem_cap,
+        "event_order": cfg.order.name(),
         "policy": cfg.policy.name(),
         "model": cfg.model.name(),
         "index": !cfg.scan && slackvm_sim::with_policy!(cfg.policy, p => p.uses_index()),
         "events": run.events,
         "placed": run.outcome.placed,
         "refused": run.outcome.refused,
+        "oversize_vms": oversize,
         "hosts_used": run.outcome.hosts_used,
         "load_s": load_s,
         "prepare_s": run.prepare_s,

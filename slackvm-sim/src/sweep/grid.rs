@@ -103,8 +103,12 @@ pub struct GridSpec {
     pub mem_cap: bool,
     /// Order of simultaneous events (published: arrivals first).
     pub order: EventOrder,
-    /// Topology preset of `vnode` hosts.
-    pub topology: String,
+    /// `--topology`: preset or JSON file of `vnode` hosts (see [`super::host`]).
+    pub topology: Option<String>,
+    /// `--host-cpus` (with `--host-mem-gb`): the `counting` host.
+    pub host_cpus: Option<u32>,
+    /// `--host-mem-gb`.
+    pub host_mem_gb: Option<u64>,
 }
 
 impl GridSpec {
@@ -120,7 +124,9 @@ impl GridSpec {
             models: vec![ModelKind::Counting],
             mem_cap: true,
             order: EventOrder::ArrivalsFirst,
-            topology: "host-32".into(),
+            topology: None,
+            host_cpus: None,
+            host_mem_gb: None,
         }
     }
 

@@ -5,11 +5,14 @@
 //!
 //! Map:
 //! - [`grid`]: the grid, its canonical order and shards;
+//! - [`host`]: the host shape (`--host-cpus`, `--host-mem-gb`, `--topology`);
 //! - [`run`]: the parallel run (rayon) of a grid or a shard;
 //! - [`rows`]: one `sizing.csv` row, written and read back;
 //! - [`stats`]: mean, confidence and prediction intervals;
 //! - [`summary`]: `summary.csv`, per cell over seeds;
 //! - [`output`]: the output directory (write, merge shards);
+//! - [`shard`]: `--shard auto` (Slurm arrays), `shard.json`, complete sets;
+//! - [`trace`]: `sweep --trace`, the same search on a VM trace;
 //! - [`paper`]: the published OVHcloud table and the comparison with ours;
 //! - [`plots`]: the SVG figures;
 //! - [`scale`]: one timed run of a large workload (`sweep scale`);
@@ -24,6 +27,7 @@
 #[cfg(feature = "analysis")]
 pub mod analysis;
 pub mod grid;
+pub mod host;
 pub mod output;
 pub mod paper;
 pub mod plots;
@@ -31,8 +35,10 @@ pub mod rows;
 pub mod run;
 pub mod scale;
 pub mod scaling;
+pub mod shard;
 pub mod stats;
 pub mod summary;
+pub mod trace;
 
 pub use grid::{GridSpec, Shard, DISTRIBUTIONS};
 pub use output::{merge_dirs, write_outputs, OutputFiles};
@@ -121,6 +127,9 @@ pub enum SweepError {
         /// Cause.
         message: String,
     },
+    /// A level rule cannot be read or applied.
+    #[error(transparent)]
+    Rule(#[from] crate::workload::RuleError),
     /// A figure could not be drawn.
     #[error("figure {path}: {message}")]
     Plot {

@@ -73,9 +73,11 @@ fn write_outputs_checked(
     })
 }
 
-/// Reads the `sizing.csv` of every directory (duplicate rows are an error)
-/// and writes the joined outputs into `out`.
+/// Reads the `sizing.csv` of every directory (duplicate rows are an error;
+/// shards must form a complete set: [`super::shard::check_complete`]) and
+/// writes the joined outputs into `out`.
 pub fn merge_dirs(dirs: &[PathBuf], out: &Path) -> Result<OutputFiles, SweepError> {
+    super::shard::check_complete(dirs)?;
     let mut rows = Vec::new();
     let mut seen = BTreeSet::new();
     let mut set = OutputSet::new([]);

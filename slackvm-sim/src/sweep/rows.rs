@@ -7,7 +7,12 @@
 //! hosts_dedicated,hosts_oc1,hosts_oc2,hosts_oc3,gain_pct,lower_bound,
 //! unallocated_cpu_pct,unallocated_mem_pct,dedicated_unallocated_cpu_pct,
 //! dedicated_unallocated_mem_pct,mem_cap,event_order,workload_vms,runs,
-//! non_monotone`.
+//! non_monotone,level_rule,host,oversize_vms`.
+//!
+//! `level_rule` is how levels were given (`a/b/c` for the grid, a trace's
+//! `--levels` rule), `host` the host shape (`32cpu-128gb` for `counting`,
+//! the topology's name for `vnode`), `oversize_vms` the VMs left out
+//! because they fit no empty host (`--oversize drop|count`).
 
 use super::SweepError;
 use crate::cluster::{EventOrder, ModelKind, PolicyKind};
@@ -16,7 +21,7 @@ use std::cmp::Ordering;
 use std::path::Path;
 
 /// The header line of `sizing.csv`.
-pub const HEADER: &str = "catalogue,oc1,oc2,oc3,vms,seed,policy,model,hosts_slackvm,hosts_dedicated,hosts_oc1,hosts_oc2,hosts_oc3,gain_pct,lower_bound,unallocated_cpu_pct,unallocated_mem_pct,dedicated_unallocated_cpu_pct,dedicated_unallocated_mem_pct,mem_cap,event_order,workload_vms,runs,non_monotone";
+pub const HEADER: &str = "catalogue,oc1,oc2,oc3,vms,seed,policy,model,hosts_slackvm,hosts_dedicated,hosts_oc1,hosts_oc2,hosts_oc3,gain_pct,lower_bound,unallocated_cpu_pct,unallocated_mem_pct,dedicated_unallocated_cpu_pct,dedicated_unallocated_mem_pct,mem_cap,event_order,workload_vms,runs,non_monotone,level_rule,host,oversize_vms";
 
 /// One sizing.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +66,12 @@ pub struct SizingRow {
     pub runs: u32,
     /// A search found its policy non-monotone.
     pub non_monotone: bool,
+    /// How levels were given (`a/b/c`, or a trace's rule).
+    pub level_rule: String,
+    /// Host shape (`32cpu-128gb`, or a topology name).
+    pub host: String,
+    /// VMs left out because they fit no empty host.
+    pub oversize_vms: usize,
 }
 
 /// Rank of a catalogue in outputs: built-ins first in their order, then by name.
@@ -87,7 +98,7 @@ fn dist_rank(s: [u32; 3]) -> (usize, [u32; 3]) {
 impl SizingRow {
     /// Canonical order of rows (the same for a run and a merge).
     pub fn canonical_cmp(&self, other: &Self) -> Ordering {
-        let key = |r: &SizingRow| {
+        fn key(r: &SizingRow) -> impl Ord + '_ {
             (
                 r.mem_cap,
                 r.order,
@@ -96,8 +107,10 @@ impl SizingRow {
                 r.seed,
                 r.policy,
                 r.model,
+                r.level_rule.as_str(),
+                r.host.as_str(),
             )
-        };
+        }
         catalogue_rank(&self.catalogue)
             .cmp(&catalogue_rank(&other.catalogue))
             .then_with(|| key(self).cmp(&key(other)))
@@ -106,7 +119,7 @@ impl SizingRow {
     /// Identity of the row (for duplicate detection).
     pub fn key(&self) -> String {
         format!(
-            "{} {}/{}/{} {} seed {} {} {} cap {} {}",
+            "{} {}/{}/{} {} seed {} {} {} cap {} {} levels {} host {}",
             self.catalogue,
             self.shares[0],
             self.shares[1],
@@ -116,14 +129,16 @@ impl SizingRow {
             self.policy.name(),
             self.model.name(),
             self.mem_cap,
-            self.order.name()
+            self.order.name(),
+            self.level_rule,
+            self.host
         )
     }
 
     /// The CSV line (no newline).
     pub fn to_line(&self) -> String {
         format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{:.4},{:.4},{:.4},{:.4},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{:.4},{:.4},{:.4},{:.4},{},{},{},{},{},{},{},{}",
             self.catalogue,
             self.shares[0],
             self.shares[1],
@@ -147,7 +162,10 @@ impl SizingRow {
             self.order.name(),
             self.workload_vms,
             self.runs,
-            self.non_monotone
+            self.non_monotone,
+            self.level_rule,
+            self.host,
+            self.oversize_vms
         )
     }
 
@@ -193,6 +211,9 @@ impl SizingRow {
             workload_vms: n(21)?,
             runs: u(22)?,
             non_monotone: b(23)?,
+            level_rule: f[24].to_string(),
+            host: f[25].to_string(),
+            oversize_vms: n(26)?,
         })
     }
 }
@@ -258,6 +279,9 @@ pub(crate) fn sample_row() -> SizingRow {
         workload_vms: 1700,
         runs: 4,
         non_monotone: false,
+        level_rule: "25/50/25".into(),
+        host: "32cpu-128gb".into(),
+        oversize_vms: 0,
     }
 }
 

@@ -4,15 +4,15 @@
 //! afterwards, so the thread count never changes the output.
 
 use super::grid::{GridSpec, Shard, Unit};
+use super::host::HostSpec;
 use super::rows::SizingRow;
 use super::SweepError;
 use crate::cluster::schedule::Schedule;
-use crate::cluster::sizing::{size_schedule, SizingConfig};
+use crate::cluster::sizing::size_schedule;
+use crate::cluster::{ModelKind, PolicyKind};
 use crate::host::HostOptions;
-use crate::topology::{preset, Topology};
 use crate::workload::{generate, Catalogue, GeneratorConfig};
 use rayon::prelude::*;
-use std::sync::Arc;
 
 /// Runs the units of `spec` (all, or those of `shard`) on `threads` threads
 /// (`None`: rayon's default), calling `tick` after each unit. Rows come
@@ -34,10 +34,7 @@ pub fn run_grid(
             })
         })
         .collect::<Result<_, _>>()?;
-    let topo = Arc::new(preset(&spec.topology).map_err(|e| SweepError::Param {
-        param: "--topology",
-        message: e.to_string(),
-    })?);
+    let host = HostSpec::resolve(spec.host_cpus, spec.host_mem_gb, spec.topology.as_deref())?;
     let units = spec.units();
     let range = shard.map_or(0..units.len(), |s| s.range(units.len()));
     let units = &units[range];
@@ -50,7 +47,7 @@ pub fn run_grid(
                     .iter()
                     .position(|c| *c == u.catalogue)
                     .unwrap_or(0);
-                let rows = run_unit(spec, &catalogues[cat_idx], u, &topo);
+                let rows = run_unit(spec, &catalogues[cat_idx], u, &host);
                 tick();
                 rows
             })
@@ -77,7 +74,7 @@ pub fn run_unit(
     spec: &GridSpec,
     catalogue: &Catalogue,
     u: &Unit,
-    topo: &Arc<Topology>,
+    host: &HostSpec,
 ) -> Result<Vec<SizingRow>, SweepError> {
     let wl_err = |message: String| SweepError::Workload {
         catalogue: catalogue.name.clone(),
@@ -98,55 +95,89 @@ pub fn run_unit(
     let schedule =
         Schedule::new(&list, spec.order, spec.mem_cap).map_err(|e| wl_err(e.to_string()))?;
     let mut rows = Vec::with_capacity(spec.policies.len() * spec.models.len());
+    let shares = format!("{}/{}/{}", u.shares[0], u.shares[1], u.shares[2]);
     for &policy in &spec.policies {
         for &model in &spec.models {
-            let mut sc = SizingConfig::paper(Arc::clone(topo));
-            sc.policy = policy;
-            sc.model = model;
-            sc.mem_cap = spec.mem_cap;
-            sc.order = spec.order;
-            sc.host_options = HostOptions::default();
-            let s = size_schedule(&schedule, &sc).map_err(|source| SweepError::Cluster {
-                what: format!(
-                    "{} {}/{}/{} {} VMs seed {} {} {}",
+            let what = || {
+                format!(
+                    "{} {shares} {} VMs seed {} {} {}",
                     catalogue.name,
-                    u.shares[0],
-                    u.shares[1],
-                    u.shares[2],
                     u.vms,
                     u.seed,
                     policy.name(),
                     model.name()
-                ),
-                source,
-            })?;
-            rows.push(SizingRow {
-                catalogue: catalogue.name.clone(),
+                )
+            };
+            let point = Point {
+                catalogue: &catalogue.name,
                 shares: u.shares,
                 vms: u.vms,
                 seed: u.seed,
-                policy,
-                model,
-                hosts_slackvm: s.hosts_slackvm,
-                hosts_dedicated: s.hosts_dedicated,
-                hosts_level: [
-                    s.hosts_of_level(1.0),
-                    s.hosts_of_level(2.0),
-                    s.hosts_of_level(3.0),
-                ],
-                gain_pct: s.gain_pct,
-                lower_bound: s.lower_bound,
-                unallocated_cpu_pct: s.unallocated_cpu_pct,
-                unallocated_mem_pct: s.unallocated_mem_pct,
-                dedicated_unallocated_cpu_pct: s.dedicated_unallocated_cpu_pct,
-                dedicated_unallocated_mem_pct: s.dedicated_unallocated_mem_pct,
-                mem_cap: spec.mem_cap,
-                order: spec.order,
-                workload_vms: s.vms,
-                runs: s.runs,
-                non_monotone: s.non_monotone,
-            });
+                level_rule: &shares,
+                oversize_vms: 0,
+            };
+            rows.push(size_point(&schedule, host, policy, model, &point, what)?);
         }
     }
     Ok(rows)
+}
+
+/// What names a row besides its sizing.
+pub(crate) struct Point<'a> {
+    pub catalogue: &'a str,
+    pub shares: [u32; 3],
+    pub vms: usize,
+    pub seed: u64,
+    pub level_rule: &'a str,
+    pub oversize_vms: usize,
+}
+
+/// Sizes `schedule` with one policy and model into a row.
+pub(crate) fn size_point(
+    schedule: &Schedule,
+    host: &HostSpec,
+    policy: PolicyKind,
+    model: ModelKind,
+    p: &Point<'_>,
+    what: impl Fn() -> String,
+) -> Result<SizingRow, SweepError> {
+    let mut sc = host.sizing_config();
+    sc.policy = policy;
+    sc.model = model;
+    sc.mem_cap = schedule.mem_cap;
+    sc.order = schedule.order;
+    sc.host_options = HostOptions::default();
+    let s = size_schedule(schedule, &sc).map_err(|source| SweepError::Cluster {
+        what: what(),
+        source,
+    })?;
+    Ok(SizingRow {
+        catalogue: p.catalogue.to_string(),
+        shares: p.shares,
+        vms: p.vms,
+        seed: p.seed,
+        policy,
+        model,
+        hosts_slackvm: s.hosts_slackvm,
+        hosts_dedicated: s.hosts_dedicated,
+        hosts_level: [
+            s.hosts_of_level(1.0),
+            s.hosts_of_level(2.0),
+            s.hosts_of_level(3.0),
+        ],
+        gain_pct: s.gain_pct,
+        lower_bound: s.lower_bound,
+        unallocated_cpu_pct: s.unallocated_cpu_pct,
+        unallocated_mem_pct: s.unallocated_mem_pct,
+        dedicated_unallocated_cpu_pct: s.dedicated_unallocated_cpu_pct,
+        dedicated_unallocated_mem_pct: s.dedicated_unallocated_mem_pct,
+        mem_cap: schedule.mem_cap,
+        order: schedule.order,
+        workload_vms: s.vms - p.oversize_vms,
+        runs: s.runs,
+        non_monotone: s.non_monotone,
+        level_rule: p.level_rule.to_string(),
+        host: host.name(model),
+        oversize_vms: p.oversize_vms,
+    })
 }

@@ -1,8 +1,8 @@
 //! `sweep scale`: one workload (synthetic, or read from a trace) run once
 //! on a fixed number of hosts with one policy and one host model, refusals
 //! counted, timed. What the scaling report and `figures/scaling.svg` are
-//! made of. Also writes a workload in the Huawei-East-1 CSV format, so the
-//! trace path (reader included) can be timed on a file of any size.
+//! made of. The writers of [`crate::workload::export`] are re-exported here:
+//! they let the trace path (reader included) be timed on a file of any size.
 
 use crate::cluster::engine::{run_kind, EngineOptions, Hosts, OnRefusal, RunOutcome};
 use crate::cluster::model::{CountingModel, ModelKind, ModelOptions, VnodeModel};
@@ -10,9 +10,9 @@ use crate::cluster::schedule::{EventOrder, Schedule};
 use crate::cluster::{ClusterError, PolicyKind};
 use crate::host::HostOptions;
 use crate::topology::synthetic;
-use crate::topology::TopologyError;
-use crate::workload::{EventKind, EventList};
-use std::io::{self, Write};
+use crate::topology::{Topology, TopologyError};
+pub use crate::workload::export::{write_huawei, write_vmtable};
+use crate::workload::EventList;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -36,6 +36,8 @@ pub struct ScaleConfig {
     pub order: EventOrder,
     /// Decide by scanning every host (the oracle) instead of the index.
     pub scan: bool,
+    /// Topology of `vnode` hosts (`None`: one socket of `host_cpus` cores).
+    pub topology: Option<Arc<Topology>>,
 }
 
 impl ScaleConfig {
@@ -51,6 +53,7 @@ impl ScaleConfig {
             mem_cap: true,
             order: EventOrder::ArrivalsFirst,
             scan: false,
+            topology: None,
         }
     }
 }
@@ -91,7 +94,16 @@ pub struct ScaleRun {
 pub fn run_scale(list: &EventList, cfg: &ScaleConfig) -> Result<ScaleRun, ScaleError> {
     let start = Instant::now();
     let schedule = Schedule::new(list, cfg.order, cfg.mem_cap)?;
-    let prepare_s = start.elapsed().as_secs_f64();
+    run_schedule(&schedule, cfg, start.elapsed().as_secs_f64())
+}
+
+/// Runs a prepared schedule once as `cfg` says (its order and memory cap
+/// win over `cfg`'s); `prepare_s` is the time it took to prepare.
+pub fn run_schedule(
+    schedule: &Schedule,
+    cfg: &ScaleConfig,
+    prepare_s: f64,
+) -> Result<ScaleRun, ScaleError> {
     let opts = EngineOptions {
         on_refusal: OnRefusal::Count,
         scan: cfg.scan,
@@ -106,23 +118,21 @@ pub fn run_scale(list: &EventList, cfg: &ScaleConfig) -> Result<ScaleRun, ScaleE
                 ..ModelOptions::default()
             };
             let model = CountingModel::new(&schedule.vms, &schedule.levels, counting);
-            run_kind(&schedule, &model, cfg.policy, hosts, opts)
+            run_kind(schedule, &model, cfg.policy, hosts, opts)
         }
         ModelKind::Vnode => {
-            let topo = synthetic(1, cfg.host_cpus, 1, 8, cfg.host_mem_mb).map_err(|source| {
-                ScaleError::Topology {
-                    cpus: cfg.host_cpus,
-                    mem_mb: cfg.host_mem_mb,
-                    source,
-                }
-            })?;
-            let model = VnodeModel::new(
-                &schedule.vms,
-                &schedule.ids,
-                Arc::new(topo),
-                HostOptions::default(),
-            );
-            run_kind(&schedule, &model, cfg.policy, hosts, opts)
+            let topo = match &cfg.topology {
+                Some(t) => Arc::clone(t),
+                None => Arc::new(synthetic(1, cfg.host_cpus, 1, 8, cfg.host_mem_mb).map_err(
+                    |source| ScaleError::Topology {
+                        cpus: cfg.host_cpus,
+                        mem_mb: cfg.host_mem_mb,
+                        source,
+                    },
+                )?),
+            };
+            let model = VnodeModel::new(&schedule.vms, &schedule.ids, topo, HostOptions::default());
+            run_kind(schedule, &model, cfg.policy, hosts, opts)
         }
     };
     Ok(ScaleRun {
@@ -131,24 +141,6 @@ pub fn run_scale(list: &EventList, cfg: &ScaleConfig) -> Result<ScaleRun, ScaleE
         prepare_s,
         simulate_s: start.elapsed().as_secs_f64(),
     })
-}
-
-/// Writes `list` as a Huawei-East-1 request trace (`vmid,cpu,memory,time,type`,
-/// memory in GB, type 0 create / 1 delete), events in list order. Levels
-/// are not part of the format (the reader gives every VM level 1).
-pub fn write_huawei<W: Write>(list: &EventList, out: W) -> io::Result<()> {
-    let mut out = io::BufWriter::with_capacity(1 << 20, out);
-    writeln!(out, "vmid,cpu,memory,time,type")?;
-    for e in &list.events {
-        let vm = &list.vms[e.vm];
-        let kind = match e.kind {
-            EventKind::Arrival => 0,
-            EventKind::Departure => 1,
-        };
-        let gb = vm.mem_mb as f64 / 1024.0;
-        writeln!(out, "{},{},{},{},{}", e.vm, vm.vcpus, gb, e.time_s, kind)?;
-    }
-    out.flush()
 }
 
 /// Peak resident memory of this process in MB (Linux `VmHWM`), if known.

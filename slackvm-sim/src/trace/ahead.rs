@@ -17,7 +17,7 @@ const CHUNKS: usize = 4;
 type Chunk = (Vec<u8>, usize);
 
 /// Buffered reading of an input decoded on another thread.
-pub(super) struct ReadAhead {
+pub(crate) struct ReadAhead {
     chunks: Receiver<std::io::Result<Chunk>>,
     recycle: Sender<Vec<u8>>,
     current: Chunk,
@@ -28,7 +28,7 @@ pub(super) struct ReadAhead {
 
 impl ReadAhead {
     /// Starts reading `input` on a new thread.
-    pub(super) fn spawn(input: impl Read + Send + 'static) -> Self {
+    pub(crate) fn spawn(input: impl Read + Send + 'static) -> Self {
         let (chunks_tx, chunks) = channel();
         let (recycle, recycled) = channel();
         for _ in 0..CHUNKS {

@@ -8,7 +8,7 @@
 //! ([`Spool`]). [`snapshot`] is the one projection of a host's state into
 //! records (the only part that knows hosts); no knowledge of replay.
 
-mod ahead;
+pub(crate) mod ahead;
 mod prefetch;
 mod read;
 mod snapshot;

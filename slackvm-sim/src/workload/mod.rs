@@ -9,18 +9,26 @@
 //! - [`generator`]: the seeded generator;
 //! - [`usage`]: per-slice CPU usage of generated VMs (optional output);
 //! - [`csv`]: the event list CSV (writer, streaming reader);
+//! - [`export`]: workloads written in the public trace formats;
+//! - [`csvrows`]: the fast streaming CSV row reader the readers share;
+//! - [`rules`]: levels of trace VMs (`--levels RULE`);
 //! - [`readers`]: public traces (Azure vmtable V1/V2, Huawei-East-1, Azure
 //!   2020 packing) to event lists.
 
 pub mod catalogue;
 #[cfg(feature = "harness")]
 pub mod csv;
+#[cfg(feature = "harness")]
+pub mod csvrows;
 pub mod events;
+pub mod export;
 pub mod generator;
 pub mod levels;
 pub mod profile;
 #[cfg(feature = "harness")]
 pub mod readers;
+#[cfg(feature = "harness")]
+pub mod rules;
 pub mod usage;
 
 pub use catalogue::{Catalogue, CatalogueError, BUILTIN_CATALOGUES};
@@ -35,9 +43,13 @@ pub use generator::{
 };
 pub use levels::{assign_levels, LevelError, LEVELS};
 pub use profile::{Profile, ProfileVariant, AZURE2017_PROFILES};
+#[cfg(all(feature = "harness", feature = "sqlite"))]
+pub use readers::read_azure_packing;
 #[cfg(feature = "harness")]
 pub use readers::{
-    parse_azure_vmtable, parse_huawei, read_azure_packing, read_azure_vmtable, read_huawei,
-    HostShape, TraceError, VmtableVersion,
+    parse_azure_vmtable, parse_huawei, read_azure_vmtable, read_huawei, read_trace, Buckets,
+    Category, HostShape, ReadOptions, ReadReport, TraceError, TraceFormat, TraceRead, VmAttr,
 };
+#[cfg(feature = "harness")]
+pub use rules::{LevelRule, RuleError};
 pub use usage::{write_usage_csv, VmUsage};

@@ -1,172 +1,307 @@
-//! Azure 2020 VM packing trace (the `vm_types.csv` / `vm_instances.csv`
-//! pair) to an event list. Both files have a header; columns are found by
-//! name, others (`machineId`, `hdd`, `tenantId`, `priority`...) are ignored;
-//! a `.gz` name is read through gzip.
+//! Azure 2020 VM packing trace, read directly from the published SQLite
+//! file (`packing_trace_zone_a_v1.sqlite`, bundled SQLite, read-only):
+//! - table `vmType(id, vmTypeId, machineId, core, memory, ...)`: each
+//!   resource as a fraction (0, 1] of one machine of type `machineId`; a
+//!   `vmTypeId` has one row per machine type it runs on. The machine type
+//!   is chosen by [`ReadOptions::machine_id`] (`--machine-id`; optional
+//!   when the file holds one). The host the fractions refer to is
+//!   [`ReadOptions::host`] (`--host-cpus`, `--host-mem-gb`): vCPUs =
+//!   `ceil(core x CPUs)`, MB = `ceil(memory x MB)` (never less than the
+//!   fraction asked; at least 1; a 1e-9 tolerance absorbs float noise).
+//!   Two rows of one type on one machine: the first (by `id`) counts.
+//! - table `vm(vmId, tenantId, vmTypeId, priority, starttime, endtime)`:
+//!   times in days from the window start, seconds = `round(days x 86400)`;
+//!   a VM that starts before 0 (alive when the window opens) arrives at 0;
+//!   `endtime` NULL = alive to the end (no departure); a VM that ends at or
+//!   before 0 is left out (counted in [`ReadReport::ended_before_start`]).
+//!   `priority` (0 high, 1 low) and `vmTypeId` are kept for the level
+//!   rules. A VM whose type has no row on the chosen machine is a row
+//!   error (`--skip-bad-rows` skips and counts it).
 //!
-//! - `vm_types.csv`: `id,vmTypeId,core,memory`, `core` and `memory` as
-//!   fractions (0, 1] of one host. A `vmTypeId` may have several rows (one
-//!   per machine type): the FIRST row in file order is used. The host shape
-//!   is a parameter ([`HostShape`], default 32 CPUs and 131072 MB, the
-//!   cluster experiment's host): vCPUs = `max(1, round(core * cpus))`,
-//!   memory MB = `max(1, round(memory * mem_mb))`.
-//! - `vm_instances.csv`: `vmId,vmTypeId,starttime,endtime` in days
-//!   (floats, relative to the trace start), converted to integer seconds as
-//!   `round(days * 86400)`. An empty `endtime` means alive until the end (no
-//!   departure). A VM that starts before 0 (present when the trace begins)
-//!   arrives at 0; a VM that ends at or before 0 is dropped. The end must not
-//!   be before the start.
-//!
-//! VMs have no profile.
+//! Errors name the file, the table, the rowid and the column.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
-use super::{finish, for_each_row, open, vm, Item, Layout, Row, TraceError};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, Row};
+
+use super::{vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
 use crate::workload::events::EventList;
 
-/// The host that `core` and `memory` fractions refer to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostShape {
-    /// CPUs of one host.
-    pub cpus: u32,
-    /// Memory of one host in MB.
-    pub mem_mb: u64,
+const DAY_S: f64 = 86_400.0;
+/// Float noise tolerated when rounding a fraction of a host up.
+const CEIL_EPS: f64 = 1e-9;
+
+/// Reads the packing trace (strict).
+pub fn read_azure_packing(path: &Path, opts: &ReadOptions) -> Result<EventList, TraceError> {
+    Ok(read(path, opts)?.0)
 }
 
-impl Default for HostShape {
-    /// 32 CPUs, 131072 MB (cluster-experiment.md).
-    fn default() -> Self {
-        HostShape {
-            cpus: 32,
-            mem_mb: 131_072,
-        }
+pub(super) fn read(
+    path: &Path,
+    opts: &ReadOptions,
+) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+    let name = path.display().to_string();
+    let sql = |e: rusqlite::Error| TraceError::Sql {
+        source_name: name.clone(),
+        message: e.to_string(),
+    };
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(TraceError::Io {
+            source_name: name,
+            source,
+        });
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+    let machine = machine_id(&conn, &name, opts.machine_id)?;
+    let shapes = vm_types(&conn, &name, machine, opts)?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT rowid, vmId, vmTypeId, priority, starttime, endtime FROM vm ORDER BY rowid",
+        )
+        .map_err(sql)?;
+    let mut rows = stmt.query([]).map_err(sql)?;
+    let mut collected = Collected::default();
+    let mut report = ReadReport::default();
+    while let Some(row) = rows.next().map_err(sql)? {
+        let mut ended = false;
+        report.row(opts.skip_bad_rows, || {
+            let at = At::new(&name, "vm", row)?;
+            ended = !instance(&at, row, &shapes, &mut collected)?;
+            Ok(())
+        })?;
+        report.ended_before_start += u64::from(ended);
+    }
+    let (list, attrs) = collected.finish();
+    Ok((list, attrs, report))
+}
+
+/// The machine type to use: the one asked (it must exist) or the only one.
+fn machine_id(conn: &Connection, name: &str, asked: Option<i64>) -> Result<i64, TraceError> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT DISTINCT machineId FROM vmType ORDER BY machineId")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(|e| TraceError::Sql {
+            source_name: name.to_string(),
+            message: format!("reading vmType.machineId: {e}"),
+        })?;
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (asked, ids.as_slice()) {
+        (Some(m), _) if ids.contains(&m) => Ok(m),
+        (Some(m), _) => Err(TraceError::Option {
+            option: "--machine-id",
+            message: format!("{name} has no machine type {m} (it has: {list})"),
+        }),
+        (None, [only]) => Ok(*only),
+        (None, _) => Err(TraceError::Option {
+            option: "--machine-id",
+            message: format!("{name} has machine types {list}: choose one"),
+        }),
     }
 }
 
-const TYPE_COLS: [&str; 3] = ["vmTypeId", "core", "memory"];
-const TYPE_ID: usize = 0;
-const CORE: usize = 1;
-const MEMORY: usize = 2;
-const INSTANCE_COLS: [&str; 4] = ["vmId", "vmTypeId", "starttime", "endtime"];
-const VM_ID: usize = 0;
-const VM_TYPE: usize = 1;
-const START: usize = 2;
-const END: usize = 3;
-const DAY_S: f64 = 86_400.0;
-
-/// Reads the pair of files.
-pub fn read_azure_packing(
-    types: &Path,
-    instances: &Path,
-    host: HostShape,
-) -> Result<EventList, TraceError> {
-    let shapes = parse_vm_types(open(types)?, &types.display().to_string(), host)?;
-    parse_vm_instances(open(instances)?, &instances.display().to_string(), &shapes)
-}
-
-/// `vm_types.csv` to `vmTypeId -> (vcpus, mem_mb)` (first row per type).
-pub fn parse_vm_types<R: Read>(
-    reader: R,
-    source_name: &str,
-    host: HostShape,
-) -> Result<BTreeMap<String, (u32, u64)>, TraceError> {
+/// `vmTypeId -> (vcpus, mem_mb)` on machine `machine`.
+fn vm_types(
+    conn: &Connection,
+    name: &str,
+    machine: i64,
+    opts: &ReadOptions,
+) -> Result<BTreeMap<i64, (u32, u64)>, TraceError> {
+    let sql = |e: rusqlite::Error| TraceError::Sql {
+        source_name: name.to_string(),
+        message: e.to_string(),
+    };
+    let mut stmt = conn
+        .prepare(
+            "SELECT rowid, vmTypeId, core, memory FROM vmType WHERE machineId = ?1 ORDER BY id",
+        )
+        .map_err(sql)?;
+    let mut rows = stmt.query([machine]).map_err(sql)?;
     let mut shapes = BTreeMap::new();
-    for_each_row(reader, source_name, Layout::Named(TYPE_COLS), |row| {
-        let type_id = row.string(TYPE_ID)?;
-        let core = fraction(row, CORE)?;
-        let memory = fraction(row, MEMORY)?;
-        let vcpus = (core * f64::from(host.cpus)).round().max(1.0) as u32;
-        let mem_mb = (memory * host.mem_mb as f64).round().max(1.0) as u64;
+    while let Some(row) = rows.next().map_err(sql)? {
+        let at = At::new(name, "vmType", row)?;
+        let type_id = at.int(row, 1, "vmTypeId")?;
+        let core = at.fraction(row, 2, "core")?;
+        let memory = at.fraction(row, 3, "memory")?;
+        let vcpus = (core * f64::from(opts.host.cpus) - CEIL_EPS)
+            .ceil()
+            .max(1.0) as u32;
+        let mem_mb = (memory * opts.host.mem_mb as f64 - CEIL_EPS)
+            .ceil()
+            .max(1.0) as u64;
         shapes.entry(type_id).or_insert((vcpus, mem_mb));
-        Ok(())
-    })?;
+    }
     Ok(shapes)
 }
 
-/// A fraction (0, 1] of one host at field `f`.
-fn fraction(row: &Row<'_>, f: usize) -> Result<f64, TraceError> {
-    let x = row.positive(f)?;
-    if x > 1.0 {
-        return Err(row.error(f, format!("{x} is more than one host")));
-    }
-    Ok(x)
-}
-
-/// `vm_instances.csv` to an event list, given the type shapes.
-pub fn parse_vm_instances<R: Read>(
-    reader: R,
-    source_name: &str,
-    shapes: &BTreeMap<String, (u32, u64)>,
-) -> Result<EventList, TraceError> {
-    let mut items: Vec<Item> = Vec::new();
-    for_each_row(reader, source_name, Layout::Named(INSTANCE_COLS), |row| {
-        items.extend(parse_instance(row, shapes)?);
-        Ok(())
-    })?;
-    Ok(finish(items))
-}
-
-/// Days to integer seconds, rounded.
-fn days_to_s(days: f64) -> i64 {
-    (days * DAY_S).round() as i64
-}
-
-/// One instance, or `None` when it ended before the trace.
-fn parse_instance(
+/// One `vm` row; false when the VM ended before the window.
+fn instance(
+    at: &At<'_>,
     row: &Row<'_>,
-    shapes: &BTreeMap<String, (u32, u64)>,
-) -> Result<Option<Item>, TraceError> {
-    let id = row.string(VM_ID)?;
-    let type_id = row.text(VM_TYPE);
-    let &(vcpus, mem_mb) = shapes
-        .get(type_id)
-        .ok_or_else(|| row.error(VM_TYPE, format!("unknown vmTypeId `{type_id}`")))?;
-    let start_s = days_to_s(row.float(START)?);
-    let end_s = if row.text(END).is_empty() {
-        None
-    } else {
-        Some(days_to_s(row.float(END)?))
+    shapes: &BTreeMap<i64, (u32, u64)>,
+    out: &mut Collected,
+) -> Result<bool, TraceError> {
+    let id = at.text(row, 1, "vmId")?;
+    let type_id = at.int(row, 2, "vmTypeId")?;
+    let &(vcpus, mem_mb) = shapes.get(&type_id).ok_or_else(|| {
+        at.error(
+            "vmTypeId",
+            format!("VM type {type_id} has no vmType row on the chosen machine type"),
+        )
+    })?;
+    let priority = at.int(row, 3, "priority")?;
+    let start_s = days_to_s(at.real(row, 4, "starttime")?);
+    let end_s = match row.get_ref(5) {
+        Ok(ValueRef::Null) => None,
+        _ => Some(days_to_s(at.real(row, 5, "endtime")?)),
     };
     if let Some(end) = end_s {
         if end < start_s {
-            return Err(row.error(
-                END,
+            return Err(at.error(
+                "endtime",
                 format!("ends at {end} s, before its start at {start_s} s"),
             ));
         }
         if end <= 0 {
-            return Ok(None);
+            return Ok(false);
         }
     }
+    let attr = VmAttr {
+        priority: Some(priority),
+        vm_type: Some(type_id),
+        ..VmAttr::default()
+    };
     let span = (start_s.max(0) as u64, end_s.map(|e| e as u64));
-    Ok(Some((vm(id, vcpus, mem_mb, None), span)))
+    out.push(vm(id, vcpus, mem_mb), span, attr);
+    Ok(true)
+}
+
+/// Days to integer seconds, rounded (bounded to keep the cast exact).
+fn days_to_s(days: f64) -> i64 {
+    (days * DAY_S).round().clamp(-1e15, 1e15) as i64
+}
+
+/// Where a SQLite row is, for errors, and its typed columns.
+struct At<'a> {
+    name: &'a str,
+    table: &'static str,
+    rowid: i64,
+}
+
+impl<'a> At<'a> {
+    fn new(name: &'a str, table: &'static str, row: &Row<'_>) -> Result<Self, TraceError> {
+        let rowid = row.get::<_, i64>(0).map_err(|e| TraceError::Sql {
+            source_name: name.to_string(),
+            message: format!("table `{table}`: rowid: {e}"),
+        })?;
+        Ok(At { name, table, rowid })
+    }
+
+    fn error(&self, column: &'static str, message: String) -> TraceError {
+        TraceError::SqlRow {
+            source_name: self.name.to_string(),
+            table: self.table,
+            rowid: self.rowid,
+            column,
+            message,
+        }
+    }
+
+    fn value<'r>(
+        &self,
+        row: &'r Row<'_>,
+        i: usize,
+        col: &'static str,
+    ) -> Result<ValueRef<'r>, TraceError> {
+        row.get_ref(i).map_err(|e| self.error(col, e.to_string()))
+    }
+
+    fn int(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<i64, TraceError> {
+        match self.value(row, i, col)? {
+            ValueRef::Integer(n) => Ok(n),
+            ValueRef::Real(x) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(x as i64),
+            other => Err(self.error(col, format!("{other:?} is not an integer"))),
+        }
+    }
+
+    fn real(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<f64, TraceError> {
+        match self.value(row, i, col)? {
+            ValueRef::Integer(n) => Ok(n as f64),
+            ValueRef::Real(x) if x.is_finite() => Ok(x),
+            other => Err(self.error(col, format!("{other:?} is not a number"))),
+        }
+    }
+
+    fn text(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<String, TraceError> {
+        match self.value(row, i, col)? {
+            ValueRef::Integer(n) => Ok(n.to_string()),
+            ValueRef::Text(t) if !t.is_empty() => Ok(String::from_utf8_lossy(t).into_owned()),
+            other => Err(self.error(col, format!("{other:?} is not an identifier"))),
+        }
+    }
+
+    fn fraction(&self, row: &Row<'_>, i: usize, col: &'static str) -> Result<f64, TraceError> {
+        let x = self.real(row, i, col)?;
+        if x > 0.0 && x <= 1.0 {
+            Ok(x)
+        } else {
+            Err(self.error(col, format!("{x} is not a fraction of a machine in (0, 1]")))
+        }
+    }
+}
+
+/// Builds a SQLite file from a SQL script (the shipped sample is a script).
+pub fn sqlite_from_script(script: &str, out: &Path) -> Result<(), TraceError> {
+    let name = out.display().to_string();
+    let sql = |e: rusqlite::Error| TraceError::Sql {
+        source_name: name.clone(),
+        message: e.to_string(),
+    };
+    Connection::open(out)
+        .and_then(|c| c.execute_batch(script))
+        .map_err(sql)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{ev, sample, shapes};
+    use super::super::testing::{ev, sample, shapes, temp_dir};
     use super::*;
-    use crate::workload::events::{Event, EventKind::*};
+    use crate::workload::events::EventKind::*;
+
+    fn sample_db(tag: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = temp_dir(tag);
+        let db = dir.join("packing.sqlite");
+        let script = std::fs::read_to_string(sample("azure2020_packing.sql")).unwrap();
+        sqlite_from_script(&script, &db).unwrap();
+        (dir, db)
+    }
+
+    fn on(machine: i64) -> ReadOptions {
+        ReadOptions {
+            machine_id: Some(machine),
+            ..ReadOptions::default()
+        }
+    }
 
     #[test]
-    fn sample_by_hand() {
-        let l = read_azure_packing(
-            &sample("azure2020_vm_types.csv"),
-            &sample("azure2020_vm_instances.csv"),
-            HostShape::default(),
-        )
-        .unwrap();
-        // type 0: first row (0.0625 * 32 = 2 CPUs, 0.03125 * 131072 = 4096 MB);
-        // type 1: 16 CPUs, 32768 MB; type 2: round(0.32) = 0 -> 1 CPU,
-        // round(131.072) = 131 MB. VM 3 ended before the trace: dropped.
+    fn sample_by_hand_null_end_negative_start_machine_by_flag() {
+        let (dir, db) = sample_db("packing-sample");
+        let (l, attrs, report) = read(&db, &on(1)).unwrap();
+        // Machine 1, host 32 CPUs / 131072 MB: type 0 = ceil(2) = 2 CPUs,
+        // 4096 MB; type 1 = 16 CPUs, 32768 MB; type 2 = ceil(0.32) = 1 CPU,
+        // ceil(131.072) = 132 MB. VM 103 ended before the window.
         assert_eq!(
             shapes(&l),
             vec![
-                ("0", 2, 4096),
-                ("1", 16, 32768),
-                ("2", 1, 131),
-                ("4", 16, 32768)
+                ("100", 2, 4096),
+                ("101", 16, 32768),
+                ("102", 1, 132),
+                ("104", 16, 32768)
             ]
         );
         assert_eq!(
@@ -181,62 +316,36 @@ mod tests {
                 ev(108000, Departure, 3),
             ]
         );
-    }
-
-    #[test]
-    fn host_shape_and_extra_columns() {
-        let types = "id,vmTypeId,machineId,core,memory,hdd\n0,7,3,0.5,0.5,0\n";
-        let shapes = parse_vm_types(
-            types.as_bytes(),
-            "t",
-            HostShape {
-                cpus: 64,
-                mem_mb: 1000,
-            },
-        )
-        .unwrap();
-        assert_eq!(shapes["7"], (32, 500));
-        let inst = "vmId,tenantId,vmTypeId,priority,starttime,endtime\nx,1,7,0,1.0,\n";
-        let l = parse_vm_instances(inst.as_bytes(), "i", &shapes).unwrap();
-        assert_eq!(
-            l.events,
-            vec![Event {
-                time_s: 86400,
-                kind: Arrival,
-                vm: 0
-            }]
-        );
-    }
-
-    #[test]
-    fn errors_are_located() {
-        let shapes = parse_vm_types(
-            "vmTypeId,core,memory\n1,0.5,0.5\n".as_bytes(),
-            "t",
-            HostShape::default(),
-        )
-        .unwrap();
-        let err = |t: &str| {
-            parse_vm_instances(t.as_bytes(), "i.csv", &shapes)
-                .unwrap_err()
-                .to_string()
+        let prios: Vec<i64> = attrs.iter().map(|a| a.priority.unwrap()).collect();
+        assert_eq!(prios, vec![0, 1, 1, 0]);
+        assert_eq!(report.ended_before_start, 1);
+        // Machine 2 has no row for type 2: a row error naming table and row.
+        let e = read(&db, &on(2)).unwrap_err().to_string();
+        assert!(e.ends_with("table `vm`, row 3, column `vmTypeId`: VM type 2 has no vmType row on the chosen machine type"), "{e}");
+        let lenient = ReadOptions {
+            skip_bad_rows: true,
+            ..on(2)
         };
-        let h = "vmId,vmTypeId,starttime,endtime\n";
-        assert_eq!(
-            err(&format!("{h}a,9,0,1\n")),
-            "i.csv: line 2, column 2 (`vmTypeId`): unknown vmTypeId `9`"
+        let (l, _, r) = read(&db, &lenient).unwrap();
+        assert_eq!((l.vms.len(), r.skipped), (3, 1));
+        assert_eq!(l.vms[1].vcpus, 32);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn machine_choice_and_missing_file_errors() {
+        let (dir, db) = sample_db("packing-errors");
+        let e = read(&db, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(
+            e.contains("--machine-id") && e.contains("machine types 1, 2"),
+            "{e}"
         );
-        assert!(err(&format!("{h}a,1,2,1\n")).contains("column 4 (`endtime`)"));
-        assert!(err(&format!("{h}a,1,x,1\n")).contains("column 3 (`starttime`)"));
-        assert!(err("vmId,starttime\n").contains("missing column `vmTypeId`"));
-        let bad = parse_vm_types(
-            "vmTypeId,core,memory\n1,1.5,0.5\n".as_bytes(),
-            "t.csv",
-            HostShape::default(),
-        );
-        assert!(bad
+        let e = read(&db, &on(9)).unwrap_err().to_string();
+        assert!(e.contains("no machine type 9"), "{e}");
+        let e = read(&dir.join("none.sqlite"), &on(1))
             .unwrap_err()
-            .to_string()
-            .contains("t.csv: line 2, column 2 (`core`)"));
+            .to_string();
+        assert!(e.contains("none.sqlite"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

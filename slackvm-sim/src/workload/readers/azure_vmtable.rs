@@ -1,34 +1,28 @@
-//! Azure public dataset `vmtable` (V1, 2017, and V2, 2019) to an event
-//! list. Headerless CSV (optionally gzip-compressed: a name ending in
-//! `.gz`), 11 columns:
+//! Azure public dataset `vmtable` (V1, 2017, and V2, 2019) as published:
+//! headerless CSV, 11 columns
 //! `vmid, subscriptionid, deploymentid, vmcreated, vmdeleted, maxcpu,
 //! avgcpu, p95maxcpu, vmcategory, vmcorecount, vmmemory`.
-//! - `vmcreated`, `vmdeleted`: integer seconds; arrival at `vmcreated`,
-//!   departure at `vmdeleted` (which must not be earlier);
-//! - `vmcorecount`: vCPUs; `vmmemory`: GB (MB = `round(gb * 1024)`);
-//! - `vmcategory` (`Interactive`, `Delay-insensitive`, `Unknown`) becomes
-//!   the VM's profile (empty: none); CPU columns are ignored.
-//!
-//! V1 takes plain numbers. V2 also accepts the bucketed forms of core count
-//! and memory: a plain number stands for itself and `>N` for the next power
-//! of two above N, so `>24` cores is 32 and `>64` GB is 128 GB (the largest
-//! common VM sizes above each bound).
+//! - `vmcreated`, `vmdeleted`: seconds; arrival at `vmcreated`, departure
+//!   at `vmdeleted` (not earlier; a VM alive at the end of the trace carries
+//!   the trace end, so every VM departs);
+//! - `vmcategory`: `Interactive`, `Delay-insensitive` or `Unkown` (as
+//!   spelled in the files; `Unknown` is read too), kept as the VM's
+//!   [`Category`] for the `azure-category` level rule;
+//! - `vmcorecount`: vCPUs; `vmmemory`: GB (MB = `round(gb * 1024)`). V1
+//!   writes plain numbers (`1`, `0.75`); V2 writes buckets (`2`, `4`, ...,
+//!   `>24` cores; `2`, ..., `>64` GB): a plain number stands for itself and
+//!   a `>N` label for the value [`Buckets`] gives it, by default Azure's own
+//!   V2 analysis notebook's: `>24` cores = 30, `>64` GB = 70. Both versions
+//!   are read by the same code.
+//! - the CPU columns are not read.
 
-use std::io::Read;
+use std::io::BufRead;
 use std::path::Path;
 
-use super::{finish, for_each_row, open, vm, Item, Layout, Row, TraceError};
+use super::{vm, Category, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
+use crate::workload::catalogue::gb_to_mb;
+use crate::workload::csvrows::{open_input, CsvRows, Fields};
 use crate::workload::events::EventList;
-
-/// Which vmtable release.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum VmtableVersion {
-    /// 2017: plain numbers.
-    V1,
-    /// 2019: bucketed core count and memory (`>24`, `>64`).
-    V2,
-}
 
 const COLUMNS: [&str; 11] = [
     "vmid",
@@ -50,77 +44,148 @@ const CATEGORY: usize = 8;
 const CORES: usize = 9;
 const MEMORY: usize = 10;
 
-/// Reads a vmtable file (`.gz` through gzip).
-pub fn read_azure_vmtable(path: &Path, version: VmtableVersion) -> Result<EventList, TraceError> {
-    parse_azure_vmtable(open(path)?, &path.display().to_string(), version)
+/// Values of the `>N` bucket labels of vmtable V2.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buckets {
+    /// Core-count labels (`>24`) and their vCPUs.
+    pub cores: Vec<(String, f64)>,
+    /// Memory labels (`>64`) and their GB.
+    pub mem_gb: Vec<(String, f64)>,
 }
 
-/// Reads a vmtable from a stream; `source_name` names it in errors.
-pub fn parse_azure_vmtable<R: Read>(
+impl Default for Buckets {
+    /// Azure's V2 notebook: `>24` cores = 30, `>64` GB = 70.
+    fn default() -> Self {
+        Buckets {
+            cores: vec![(">24".into(), 30.0)],
+            mem_gb: vec![(">64".into(), 70.0)],
+        }
+    }
+}
+
+impl Buckets {
+    /// Applies one override `cores:LABEL=VALUE` or `mem:LABEL=VALUE`
+    /// (`--bucket cores:>24=32`).
+    pub fn set(&mut self, text: &str) -> Result<(), TraceError> {
+        let bad = || TraceError::Option {
+            option: "--bucket",
+            message: format!("`{text}` is not `cores:LABEL=N` or `mem:LABEL=GB` (N > 0)"),
+        };
+        let (kind, rest) = text.split_once(':').ok_or_else(bad)?;
+        let (label, value) = rest.split_once('=').ok_or_else(bad)?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v > 0.0)
+            .ok_or_else(bad)?;
+        let table = match kind.trim() {
+            "cores" => &mut self.cores,
+            "mem" => &mut self.mem_gb,
+            _ => return Err(bad()),
+        };
+        let label = label.trim().to_string();
+        table.retain(|(l, _)| *l != label);
+        table.push((label, value));
+        Ok(())
+    }
+}
+
+/// Reads a vmtable file, V1 or V2 (strict, default buckets).
+pub fn read_azure_vmtable(path: &Path) -> Result<EventList, TraceError> {
+    Ok(read(path, &ReadOptions::default())?.0)
+}
+
+/// Reads a vmtable from a stream (strict, default buckets).
+pub fn parse_azure_vmtable<R: BufRead>(
     reader: R,
     source_name: &str,
-    version: VmtableVersion,
 ) -> Result<EventList, TraceError> {
-    let mut items = Vec::new();
-    for_each_row(reader, source_name, Layout::Fixed(COLUMNS), |row| {
-        items.push(parse_row(row, version)?);
-        Ok(())
-    })?;
-    Ok(finish(items))
+    Ok(parse(reader, source_name, &ReadOptions::default())?.0)
 }
 
-fn parse_row(row: &Row<'_>, version: VmtableVersion) -> Result<Item, TraceError> {
-    let id = row.string(VMID)?;
-    let created_s = row.uint(CREATED)?;
-    let deleted_s = row.uint(DELETED)?;
+pub(super) fn read(
+    path: &Path,
+    opts: &ReadOptions,
+) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+    parse(open_input(path)?, &path.display().to_string(), opts)
+}
+
+fn parse<R: BufRead>(
+    reader: R,
+    source_name: &str,
+    opts: &ReadOptions,
+) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+    let mut rows = CsvRows::new(reader, source_name);
+    let mut collected = Collected::default();
+    let mut report = ReadReport::default();
+    while let Some(row) = rows.next_row()? {
+        let row = row.named(&COLUMNS);
+        report.row(opts.skip_bad_rows, || {
+            parse_row(&row, &opts.buckets, &mut collected)
+        })?;
+    }
+    let (list, attrs) = collected.finish();
+    Ok((list, attrs, report))
+}
+
+fn parse_row(row: &Fields<'_>, buckets: &Buckets, out: &mut Collected) -> Result<(), TraceError> {
+    row.expect_width(COLUMNS.len())?;
+    let id = row.non_empty(VMID)?;
+    let created_s = row.seconds(CREATED)?;
+    let deleted_s = row.seconds(DELETED)?;
     if deleted_s < created_s {
         return Err(row.error(
             DELETED,
             format!("deleted at {deleted_s} s, before its creation at {created_s} s"),
         ));
     }
-    let category = row.text(CATEGORY);
-    let profile = (!category.is_empty()).then(|| category.to_string());
-    let cores = number(row, CORES, version)?;
+    let category_text = row.str(CATEGORY)?;
+    let category = Category::parse(category_text).ok_or_else(|| {
+        row.error(
+            CATEGORY,
+            format!("`{category_text}` is not Interactive, Delay-insensitive or Unkown"),
+        )
+    })?;
+    let cores = number(row, CORES, &buckets.cores)?;
     if cores.fract() != 0.0 || cores < 1.0 || cores > f64::from(u32::MAX) {
         return Err(row.error(
             CORES,
             format!("{cores} is not a whole number of cores >= 1"),
         ));
     }
-    let mem_mb = row.mem_mb_of_gb(MEMORY, number(row, MEMORY, version)?)?;
-    Ok((
-        vm(id, cores as u32, mem_mb, profile),
+    let mem_mb = gb_to_mb(number(row, MEMORY, &buckets.mem_gb)?);
+    if mem_mb == 0 {
+        return Err(row.error(MEMORY, "memory rounds to 0 MB".into()));
+    }
+    let attr = VmAttr {
+        category: Some(category),
+        ..VmAttr::default()
+    };
+    out.push(
+        vm(id.to_string(), cores as u32, mem_mb),
         (created_s, Some(deleted_s)),
-    ))
+        attr,
+    );
+    Ok(())
 }
 
-/// A positive number, or (V2) a `>N` bucket mapped to the next power of
-/// two above N.
-fn number(row: &Row<'_>, f: usize, version: VmtableVersion) -> Result<f64, TraceError> {
-    let text = row.text(f);
-    match (version, text.strip_prefix('>')) {
-        (VmtableVersion::V2, Some(bound)) => {
-            let n: f64 = bound
-                .trim()
-                .parse()
-                .ok()
-                .filter(|x: &f64| x.is_finite() && *x >= 0.0 && *x < 1e15)
-                .ok_or_else(|| row.error(f, format!("`{text}` is not a bucket `>N`")))?;
-            Ok(bucket_above(n))
-        }
-        _ => row.positive(f),
+/// A positive number, or a `>N` label valued by `table`.
+fn number(row: &Fields<'_>, col: usize, table: &[(String, f64)]) -> Result<f64, TraceError> {
+    let text = row.str(col)?;
+    if text.starts_with('>') {
+        return table
+            .iter()
+            .find(|(label, _)| label == text)
+            .map(|&(_, v)| v)
+            .ok_or_else(|| {
+                row.error(
+                    col,
+                    format!("bucket `{text}` has no value (give one with --bucket)"),
+                )
+            });
     }
-}
-
-/// The representative value of the bucket `>n`: the smallest power of two
-/// strictly above `n`.
-pub fn bucket_above(n: f64) -> f64 {
-    let mut p = 1.0;
-    while p <= n {
-        p *= 2.0;
-    }
-    p
+    row.positive(col)
 }
 
 #[cfg(test)]
@@ -131,14 +196,18 @@ mod tests {
 
     #[test]
     fn v1_sample() {
-        let l = read_azure_vmtable(&sample("azure_vmtable_v1.csv"), VmtableVersion::V1).unwrap();
+        let (l, attrs, _) = read(&sample("azure_vmtable_v1.csv"), &ReadOptions::default()).unwrap();
         let ids: Vec<&str> = l.vms.iter().map(|v| v.id.as_str()).collect();
         assert_eq!(ids, vec!["vmA", "vmC", "vmB", "vmD"]);
         let shapes: Vec<(u32, u64)> = l.vms.iter().map(|v| (v.vcpus, v.mem_mb)).collect();
         assert_eq!(shapes, vec![(2, 3584), (1, 768), (4, 7168), (8, 57344)]);
-        assert_eq!(l.vms[0].profile.as_deref(), Some("Interactive"));
-        assert_eq!(l.vms[2].profile.as_deref(), Some("Delay-insensitive"));
-        assert!(l.vms.iter().all(|v| v.level == 1.0));
+        let cats: Vec<Category> = attrs.iter().map(|a| a.category.unwrap()).collect();
+        use Category::*;
+        assert_eq!(
+            cats,
+            vec![Interactive, Unknown, DelayInsensitive, Interactive]
+        );
+        assert!(l.vms.iter().all(|v| v.level == 1.0 && v.profile.is_none()));
         use EventKind::*;
         assert_eq!(
             l.events,
@@ -150,73 +219,64 @@ mod tests {
                 ev(600, Departure, 3),
                 ev(3600, Departure, 0),
                 ev(86400, Departure, 2),
-                ev(2592000, Departure, 1),
+                ev(2591700, Departure, 1),
             ]
         );
     }
 
     #[test]
-    fn v2_sample_maps_buckets() {
-        let l = read_azure_vmtable(&sample("azure_vmtable_v2.csv"), VmtableVersion::V2).unwrap();
+    fn v2_sample_maps_buckets_by_the_notebook_rule_or_an_override() {
+        let l = read_azure_vmtable(&sample("azure_vmtable_v2.csv")).unwrap();
         assert_eq!(
             shapes(&l),
-            vec![("vm1", 32, 131072), ("vm2", 2, 4096), ("vm3", 8, 32768)]
+            vec![
+                ("x+Ab/1", 30, 71680),
+                ("y/2+Cd", 2, 4096),
+                ("z3/+Ef", 8, 32768)
+            ]
         );
         assert_eq!(l.events.len(), 6);
         assert_eq!(l.events[2], ev(300, EventKind::Arrival, 2));
         assert_eq!(l.events[5], ev(1200, EventKind::Departure, 0));
-        // V1 refuses buckets, naming line and column.
-        let e =
-            read_azure_vmtable(&sample("azure_vmtable_v2.csv"), VmtableVersion::V1).unwrap_err();
-        assert!(
-            e.to_string()
-                .ends_with("line 1, column 10 (`vmcorecount`): `>24` is not a number"),
-            "{e}"
-        );
+        let mut b = Buckets::default();
+        b.set("cores:>24=32").unwrap();
+        b.set("mem:>64=128").unwrap();
+        let opts = ReadOptions {
+            buckets: b,
+            ..ReadOptions::default()
+        };
+        let (l, _, _) = read(&sample("azure_vmtable_v2.csv"), &opts).unwrap();
+        assert_eq!((l.vms[0].vcpus, l.vms[0].mem_mb), (32, 131072));
+        let e = Buckets::default().set("gpu:>1=2").unwrap_err().to_string();
+        assert!(e.starts_with("--bucket: `gpu:>1=2`"), "{e}");
     }
 
     #[test]
-    fn buckets() {
-        assert_eq!(bucket_above(24.0), 32.0);
-        assert_eq!(bucket_above(64.0), 128.0);
-        assert_eq!(bucket_above(0.5), 1.0);
-        assert_eq!(bucket_above(1.0), 2.0);
-    }
-
-    #[test]
-    fn bad_rows_are_located() {
-        let parse = |t: &str| {
-            parse_azure_vmtable(t.as_bytes(), "t.csv", VmtableVersion::V2)
+    fn bad_rows_are_located_and_can_be_skipped() {
+        let parse_err = |t: &str| {
+            parse_azure_vmtable(t.as_bytes(), "t.csv")
                 .unwrap_err()
                 .to_string()
         };
-        let e = parse("a,s,d,0,10,1,1,1,X,2,4\nb,s,d,20,10,1,1,1,X,2,4\n");
+        let e = parse_err("a,s,d,0,10,1,1,1,Unkown,2,4\nb,s,d,20,10,1,1,1,Interactive,2,4\n");
         assert_eq!(
             e,
             "t.csv: line 2, column 5 (`vmdeleted`): deleted at 10 s, before its creation at 20 s"
         );
-        assert!(parse("a,s,d,0,10,1,1,1,X,2\n").contains("line 1"));
-        assert!(parse("a,s,d,0,10,1,1,1,X,2.5,4\n").contains("column 10"));
-        assert!(parse("a,s,d,0,10,1,1,1,X,2,>x\n").contains("column 11"));
-        assert!(parse("a,s,d,-1,10,1,1,1,X,2,4\n").contains("column 4"));
-    }
-
-    #[test]
-    fn reads_gzip() {
-        use std::io::Write;
-        let dir = std::env::temp_dir().join(format!("slackvm-vmtable-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("vmtable.csv.gz");
-        let mut gz = flate2::write::GzEncoder::new(
-            std::fs::File::create(&p).unwrap(),
-            flate2::Compression::fast(),
+        assert_eq!(
+            parse_err("a,s,d,0,10,1,1,1,Unkown,2\n"),
+            "t.csv: line 1, column 10 (`vmcorecount`): expected 11 columns, found 10"
         );
-        gz.write_all(&std::fs::read(sample("azure_vmtable_v1.csv")).unwrap())
-            .unwrap();
-        gz.finish().unwrap();
-        let a = read_azure_vmtable(&p, VmtableVersion::V1).unwrap();
-        let b = read_azure_vmtable(&sample("azure_vmtable_v1.csv"), VmtableVersion::V1).unwrap();
-        assert_eq!(a, b);
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(parse_err("a,s,d,0,10,1,1,1,Unkown,2.5,4\n").contains("column 10"));
+        assert!(parse_err("a,s,d,0,10,1,1,1,Unkown,2,>128\n").contains("column 11"));
+        assert!(parse_err("a,s,d,-1,10,1,1,1,Unkown,2,4\n").contains("column 4"));
+        assert!(parse_err("a,s,d,0,10,1,1,1,Batch,2,4\n").contains("column 9 (`vmcategory`)"));
+        let text = "a,s,d,0,10,1,1,1,Unkown,2,4\r\nb,s,d,0,10,1,1,1,X,2,4\r\nc,s,d,0,10\r\n";
+        let opts = ReadOptions {
+            skip_bad_rows: true,
+            ..ReadOptions::default()
+        };
+        let (l, _, r) = parse(text.as_bytes(), "t.csv", &opts).unwrap();
+        assert_eq!((l.vms.len(), r.rows, r.skipped), (1, 3, 2));
     }
 }

@@ -1,20 +1,22 @@
-//! Huawei Cloud `Huawei-East-1` VM request trace to an event list. CSV with
-//! a header holding (at least, in any order) the columns
-//! `vmid,cpu,memory,time,type` (a `.gz` name is read through gzip):
+//! Huawei Cloud `Huawei-East-1` VM request trace, as published: CSV with a
+//! header holding (at least, in any order) `vmid,cpu,memory,time,type`:
 //! - `vmid`: VM identifier; `cpu`: vCPUs; `memory`: GB
 //!   (MB = `round(gb * 1024)`);
-//! - `time`: integer seconds; `type`: `0` create, `1` delete.
+//! - `time`: seconds since the start, written with or without a decimal
+//!   part (`0.0`, `55.0`, `55`); a fractional part rounds to the nearest
+//!   second (halves up);
+//! - `type`: `0` create, `1` delete.
 //!
-//! Each VM must be created once, before (or at the time of) its deletion,
-//! and deleted at most once; a VM never deleted runs to the end of the trace
+//! Each VM is created once, before (or at the time of) its deletion, and
+//! deleted at most once; a VM never deleted runs to the end of the trace
 //! (no departure event). The shape is the create row's; a delete row's
 //! `cpu`/`memory` are not checked. VMs have no profile.
 
-use std::collections::HashMap;
-use std::io::Read;
+use std::io::BufRead;
 use std::path::Path;
 
-use super::{finish, for_each_row, open, vm, Item, Layout, Row, TraceError};
+use super::{columns, vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
+use crate::workload::csvrows::{open_input, CsvRows, Fields, IdMap};
 use crate::workload::events::EventList;
 
 const NAMES: [&str; 5] = ["vmid", "cpu", "memory", "time", "type"];
@@ -24,67 +26,125 @@ const MEMORY: usize = 2;
 const TIME: usize = 3;
 const TYPE: usize = 4;
 
-/// Reads a Huawei-East-1 file.
+/// Reads a Huawei-East-1 file (strict).
 pub fn read_huawei(path: &Path) -> Result<EventList, TraceError> {
-    parse_huawei(open(path)?, &path.display().to_string())
+    Ok(read(path, &ReadOptions::default())?.0)
 }
 
-/// Reads a Huawei-East-1 trace from a stream; `source_name` names it in errors.
-pub fn parse_huawei<R: Read>(reader: R, source_name: &str) -> Result<EventList, TraceError> {
-    let mut vms = Vms::default();
-    for_each_row(reader, source_name, Layout::Named(NAMES), |row| {
-        let id = row.string(VMID)?;
-        let time_s = row.uint(TIME)?;
-        match row.text(TYPE) {
-            "0" => vms.create(row, id, time_s),
-            "1" => vms.delete(row, &id, time_s),
-            other => Err(row.error(
-                TYPE,
-                format!("`{other}` is neither 0 (create) nor 1 (delete)"),
-            )),
-        }
+/// Reads a Huawei-East-1 trace from a stream (strict); `source_name` names
+/// it in errors.
+pub fn parse_huawei<R: BufRead>(reader: R, source_name: &str) -> Result<EventList, TraceError> {
+    Ok(parse(reader, source_name, &ReadOptions::default())?.0)
+}
+
+pub(super) fn read(
+    path: &Path,
+    opts: &ReadOptions,
+) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+    parse(open_input(path)?, &path.display().to_string(), opts)
+}
+
+fn parse<R: BufRead>(
+    reader: R,
+    source_name: &str,
+    opts: &ReadOptions,
+) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+    let mut rows = CsvRows::new(reader, source_name);
+    let header = rows.next_row()?.ok_or_else(|| TraceError::Csv {
+        source_name: source_name.to_string(),
+        line: 1,
+        message: "empty file: the header `vmid,cpu,memory,time,type` is missing".into(),
     })?;
-    Ok(finish(vms.items))
+    let cols = columns(&header, NAMES)?;
+    let mut names = ["?"; 64];
+    for (f, &c) in cols.iter().enumerate() {
+        if c < names.len() {
+            names[c] = NAMES[f];
+        }
+    }
+    let mut vms = Vms::default();
+    let mut report = ReadReport::default();
+    while let Some(row) = rows.next_row()? {
+        let row = row.named(&names);
+        report.row(opts.skip_bad_rows, || vms.row(&row, &cols))?;
+    }
+    let (list, attrs) = vms.collected.finish();
+    Ok((list, attrs, report))
 }
 
 /// The VMs read so far.
 #[derive(Default)]
 struct Vms {
-    items: Vec<Item>,
-    /// vmid -> index in `items`; looked up only, never iterated.
-    index: HashMap<String, usize>,
+    collected: Collected,
+    /// vmid -> index in `collected`.
+    index: IdMap<u32>,
 }
 
 impl Vms {
-    /// A create row: a new VM with the row's shape, alive from `time_s`.
-    fn create(&mut self, row: &Row<'_>, id: String, time_s: u64) -> Result<(), TraceError> {
-        if self.index.contains_key(&id) {
-            return Err(row.error(VMID, format!("VM `{id}` is created twice")));
+    fn row(&mut self, row: &Fields<'_>, cols: &[usize; 5]) -> Result<(), TraceError> {
+        let id = row.non_empty(cols[VMID])?;
+        let time_s = row.seconds(cols[TIME])?;
+        match row.bytes(cols[TYPE]) {
+            b"0" => self.create(row, cols, id, time_s),
+            b"1" => self.delete(row, cols, id, time_s),
+            _ => Err(row.error(
+                cols[TYPE],
+                format!(
+                    "`{}` is neither 0 (create) nor 1 (delete)",
+                    String::from_utf8_lossy(row.bytes(cols[TYPE]))
+                ),
+            )),
         }
-        let vcpus = row.uint(CPU)?;
-        let vcpus = u32::try_from(vcpus)
-            .ok()
-            .filter(|&v| v > 0)
-            .ok_or_else(|| row.error(CPU, format!("{vcpus} is not in 1..=4294967295")))?;
-        let mem_mb = row.mem_mb_of_gb(MEMORY, row.positive(MEMORY)?)?;
-        self.index.insert(id.clone(), self.items.len());
-        self.items
-            .push((vm(id, vcpus, mem_mb, None), (time_s, None)));
+    }
+
+    /// A create row: a new VM with the row's shape, alive from `time_s`.
+    fn create(
+        &mut self,
+        row: &Fields<'_>,
+        cols: &[usize; 5],
+        id: &str,
+        time_s: u64,
+    ) -> Result<(), TraceError> {
+        if self.index.contains_key(id) {
+            return Err(row.error(cols[VMID], format!("VM `{id}` is created twice")));
+        }
+        let vcpus = row.vcpus(cols[CPU])?;
+        let gb = row.positive(cols[MEMORY])?;
+        let mem_mb = crate::workload::catalogue::gb_to_mb(gb);
+        if mem_mb == 0 {
+            return Err(row.error(cols[MEMORY], "memory rounds to 0 MB".into()));
+        }
+        self.index
+            .insert(id.to_string(), self.collected.vms.len() as u32);
+        self.collected.push(
+            vm(id.to_string(), vcpus, mem_mb),
+            (time_s, None),
+            VmAttr::default(),
+        );
         Ok(())
     }
 
     /// A delete row: the departure of a VM created before.
-    fn delete(&mut self, row: &Row<'_>, id: &str, time_s: u64) -> Result<(), TraceError> {
+    fn delete(
+        &mut self,
+        row: &Fields<'_>,
+        cols: &[usize; 5],
+        id: &str,
+        time_s: u64,
+    ) -> Result<(), TraceError> {
         let Some(&i) = self.index.get(id) else {
-            return Err(row.error(VMID, format!("VM `{id}` is deleted before being created")));
+            return Err(row.error(
+                cols[VMID],
+                format!("VM `{id}` is deleted before being created"),
+            ));
         };
-        let span = &mut self.items[i].1;
+        let span = &mut self.collected.spans[i as usize];
         if span.1.is_some() {
-            return Err(row.error(VMID, format!("VM `{id}` is deleted twice")));
+            return Err(row.error(cols[VMID], format!("VM `{id}` is deleted twice")));
         }
         if time_s < span.0 {
             return Err(row.error(
-                TIME,
+                cols[TIME],
                 format!(
                     "VM `{id}` is deleted at {time_s} s, before its creation at {} s",
                     span.0
@@ -98,12 +158,12 @@ impl Vms {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{ev, sample, shapes};
+    use super::super::testing::{ev, sample, shapes, temp_dir};
     use super::*;
     use crate::workload::events::EventKind::*;
 
     #[test]
-    fn sample_by_hand() {
+    fn sample_as_published_decimal_times_no_final_newline() {
         let l = read_huawei(&sample("huawei_east1.csv")).unwrap();
         assert_eq!(
             shapes(&l),
@@ -111,7 +171,8 @@ mod tests {
                 ("10", 2, 4096),
                 ("11", 4, 8192),
                 ("12", 1, 2048),
-                ("13", 8, 16384)
+                ("13", 8, 16384),
+                ("14", 64, 131072)
             ]
         );
         assert_eq!(
@@ -122,14 +183,34 @@ mod tests {
                 ev(60, Arrival, 2),
                 ev(120, Arrival, 3),
                 ev(120, Departure, 0),
+                ev(300, Arrival, 4),
                 ev(300, Departure, 2),
             ]
         );
     }
 
     #[test]
+    fn crlf_bom_gzip_give_the_same_list() {
+        use std::io::Write;
+        let text = std::fs::read_to_string(sample("huawei_east1.csv")).unwrap();
+        let plain = parse_huawei(text.as_bytes(), "p").unwrap();
+        let crlf = format!("\u{feff}{}\r\n", text.replace('\n', "\r\n"));
+        assert_eq!(parse_huawei(crlf.as_bytes(), "c").unwrap(), plain);
+        let dir = temp_dir("huawei-gz");
+        let p = dir.join("h.csv.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&p).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(crlf.as_bytes()).unwrap();
+        gz.finish().unwrap();
+        assert_eq!(read_huawei(&p).unwrap(), plain);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn columns_in_any_order_and_errors() {
-        let ok = "time,type,vmid,memory,cpu,extra\n5,0,a,0.5,1,x\n";
+        let ok = "time,type,vmid,memory,cpu,extra\n5.0,0,a,0.5,1,x\n";
         let l = parse_huawei(ok.as_bytes(), "h").unwrap();
         assert_eq!((l.vms[0].vcpus, l.vms[0].mem_mb), (1, 512));
         assert_eq!(l.events.len(), 1);
@@ -143,10 +224,33 @@ mod tests {
             err(&format!("{h}a,1,1,0,0\na,1,1,5,2\n")),
             "h.csv: line 3, column 5 (`type`): `2` is neither 0 (create) nor 1 (delete)"
         );
+        assert_eq!(
+            err(&format!("{h}a,1,1,0.0,0\nb,1,1,x.5,0\n")),
+            "h.csv: line 3, column 4 (`time`): `x.5` is not a time in seconds >= 0"
+        );
         assert!(err(&format!("{h}a,1,1,0,1\n")).contains("before being created"));
         assert!(err(&format!("{h}a,1,1,0,0\na,1,1,0,0\n")).contains("created twice"));
         assert!(err(&format!("{h}a,1,1,9,0\na,1,1,3,1\n")).contains("line 3, column 4 (`time`)"));
         assert!(err(&format!("{h}a,1,1,0,0\na,1,1,3,1\na,1,1,4,1\n")).contains("deleted twice"));
         assert!(err(&format!("{h}a,0,1,0,0\n")).contains("column 2 (`cpu`)"));
+    }
+
+    #[test]
+    fn skip_bad_rows_counts_and_keeps_the_rest() {
+        let h = "vmid,cpu,memory,time,type\n";
+        let text = format!("{h}a,1,1,0,0\nb,x,1,1,0\nc,1,1,2,7\nd,2,2,3.0,0\na,1,1,4,1\n");
+        let lenient = ReadOptions {
+            skip_bad_rows: true,
+            ..ReadOptions::default()
+        };
+        let (l, _, report) = parse(text.as_bytes(), "s.csv", &lenient).unwrap();
+        assert_eq!(l.vms.len(), 2);
+        assert_eq!((report.rows, report.skipped), (5, 2));
+        assert_eq!(
+            report.first_skipped[0],
+            "s.csv: line 3, column 2 (`cpu`): `x` is not an integer >= 0"
+        );
+        // Header faults are never skipped.
+        assert!(parse("vmid,cpu\n".as_bytes(), "s", &lenient).is_err());
     }
 }

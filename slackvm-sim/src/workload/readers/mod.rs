@@ -1,299 +1,321 @@
-//! Readers that turn public VM traces into an [`EventList`], one file per
-//! format, plus what they share: opening (a `.gz` name is read through
-//! gzip), the row loop ([`for_each_row`]: columns by header name or fixed
-//! order), field parsing with file/line/column errors ([`Row`]), and the
-//! final ordering ([`finish`]).
+//! Readers that turn VM traces, as their owners publish them, into an
+//! [`EventList`], one file per format, plus what they share: the options
+//! ([`ReadOptions`]), the lenient mode ([`ReadReport`]: `--skip-bad-rows`),
+//! the per-VM attributes the level rules need ([`VmAttr`]), and the final
+//! ordering ([`Collected::finish`]).
 //!
 //! Every reader:
-//! - gives each VM level 1.0 (traces carry no level): call
-//!   [`crate::workload::assign_levels`] to draw levels from shares;
+//! - streams its input (plain or gzip, by the first bytes; a BOM, CRLF
+//!   line ends and a missing final newline are fine: [`crate::workload::csvrows`]);
+//! - gives each VM level 1.0 (traces carry no level): the level rules of
+//!   [`crate::workload::rules`] set them;
 //! - numbers VMs in arrival order (ties: file order) and writes, at one
 //!   time, arrivals before departures, as the generator does;
 //! - converts memory GB to MB as `round(gb * 1024)`;
-//! - gives a VM that never leaves no departure event (alive to the end).
+//! - gives a VM that never leaves no departure event (alive to the end);
+//! - stops at the first bad row with its file, line and column, unless
+//!   [`ReadOptions::skip_bad_rows`]: then the row is skipped and counted.
 //!
-//! Formats: [`azure_vmtable`] (Azure public dataset vmtable V1 and V2),
-//! [`huawei`] (Huawei-East-1), [`azure_packing`] (Azure 2020 packing
-//! trace pair).
+//! Formats ([`TraceFormat`]): [`huawei`] (Huawei-East-1), [`azure_vmtable`]
+//! (Azure public dataset vmtable V1 and V2), [`azure_packing`] (Azure 2020
+//! packing trace, SQLite), and our event list CSV ([`crate::workload::csv`]).
 
+#[cfg(feature = "sqlite")]
 pub mod azure_packing;
 pub mod azure_vmtable;
+mod error;
 pub mod huawei;
 
-pub use azure_packing::{read_azure_packing, HostShape};
-pub use azure_vmtable::{parse_azure_vmtable, read_azure_vmtable, VmtableVersion};
+#[cfg(feature = "sqlite")]
+pub use azure_packing::read_azure_packing;
+pub use azure_vmtable::{parse_azure_vmtable, read_azure_vmtable, Buckets};
+pub use error::TraceError;
 pub use huawei::{parse_huawei, read_huawei};
 
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::Path;
 
-use super::catalogue::gb_to_mb;
 use super::events::{EventList, VmSpec};
 
-/// Errors of trace readers; every message names the file, and the line and
-/// column when the fault is in a row.
-#[derive(Debug, thiserror::Error)]
+/// The formats a trace can be read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TraceError {
-    /// The file could not be opened or read.
-    #[error("{source_name}: {source}")]
-    Io {
-        /// File.
-        source_name: String,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// The CSV layer failed (bad quoting, wrong column count...).
-    #[error("{source_name}: line {line}: {message}")]
-    Csv {
-        /// File.
-        source_name: String,
-        /// 1-based line.
-        line: u64,
-        /// What went wrong.
-        message: String,
-    },
-    /// A required column is missing from the header.
-    #[error("{source_name}: line 1: missing column `{column}`")]
-    MissingColumn {
-        /// File.
-        source_name: String,
-        /// Column name.
-        column: &'static str,
-    },
-    /// A field does not parse or breaks a rule.
-    #[error("{source_name}: line {line}, column {column} (`{field}`): {message}")]
-    Field {
-        /// File.
-        source_name: String,
-        /// 1-based line.
-        line: u64,
-        /// 1-based column.
-        column: usize,
-        /// Column name.
-        field: &'static str,
-        /// What is wrong.
-        message: String,
-    },
+pub enum TraceFormat {
+    /// Huawei-East-1 CSV.
+    Huawei,
+    /// Azure vmtable V1 or V2 CSV.
+    AzureVmtable,
+    /// Azure 2020 packing trace (SQLite).
+    AzurePacking,
+    /// Our event list CSV.
+    Events,
 }
 
-/// Opens a file, through gzip when its name ends in `.gz`.
-pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>, TraceError> {
-    let file = File::open(path).map_err(|source| TraceError::Io {
-        source_name: path.display().to_string(),
-        source,
-    })?;
-    let reader = BufReader::new(file);
-    if path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(reader)))
-    } else {
-        Ok(Box::new(reader))
-    }
-}
+impl TraceFormat {
+    /// Every format, in documentation order.
+    pub const ALL: [TraceFormat; 4] = [
+        TraceFormat::Huawei,
+        TraceFormat::AzureVmtable,
+        TraceFormat::AzurePacking,
+        TraceFormat::Events,
+    ];
 
-/// A CSV reader over `reader`.
-fn csv_reader<R: Read>(reader: R, has_headers: bool) -> ::csv::Reader<R> {
-    ::csv::ReaderBuilder::new()
-        .has_headers(has_headers)
-        .flexible(false)
-        .trim(::csv::Trim::All)
-        .from_reader(reader)
-}
-
-/// Maps a CSV error to a [`TraceError`].
-fn csv_error(source_name: &str, e: &::csv::Error) -> TraceError {
-    if let ::csv::ErrorKind::Io(io) = e.kind() {
-        return TraceError::Io {
-            source_name: source_name.to_string(),
-            source: std::io::Error::new(io.kind(), io.to_string()),
-        };
-    }
-    TraceError::Csv {
-        source_name: source_name.to_string(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
-    }
-}
-
-/// Where a format's columns are.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Layout<const N: usize> {
-    /// A header line; the columns are found by these names (in any order,
-    /// others ignored).
-    Named([&'static str; N]),
-    /// No header; exactly these columns, in this order.
-    Fixed([&'static str; N]),
-}
-
-/// Reads every data row of a CSV stream laid out as `layout` and hands it to
-/// `each`, stopping at the first error (located: file, line, column).
-pub(crate) fn for_each_row<R: Read, const N: usize>(
-    reader: R,
-    source_name: &str,
-    layout: Layout<N>,
-    mut each: impl FnMut(&Row<'_>) -> Result<(), TraceError>,
-) -> Result<(), TraceError> {
-    let (mut rdr, names, cols) = match layout {
-        Layout::Named(names) => {
-            let mut rdr = csv_reader(reader, true);
-            let header = rdr.headers().map_err(|e| csv_error(source_name, &e))?;
-            let cols = columns(header, names, source_name)?;
-            (rdr, names, cols)
+    /// Name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceFormat::Huawei => "huawei",
+            TraceFormat::AzureVmtable => "azure-vmtable",
+            TraceFormat::AzurePacking => "azure-packing",
+            TraceFormat::Events => "events",
         }
-        Layout::Fixed(names) => (csv_reader(reader, false), names, std::array::from_fn(|i| i)),
+    }
+
+    /// Parses a name given by [`TraceFormat::name`].
+    pub fn parse(name: &str) -> Result<Self, TraceError> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| TraceError::Option {
+                option: "--format",
+                message: format!(
+                    "unknown trace format `{name}` (known: {})",
+                    Self::ALL.map(|f| f.name()).join(", ")
+                ),
+            })
+    }
+}
+
+/// The host that the packing trace's `core` and `memory` fractions refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostShape {
+    /// CPUs of one host.
+    pub cpus: u32,
+    /// Memory of one host in MB.
+    pub mem_mb: u64,
+}
+
+impl Default for HostShape {
+    /// 32 CPUs, 131072 MB (the cluster experiment's host).
+    fn default() -> Self {
+        HostShape {
+            cpus: 32,
+            mem_mb: 131_072,
+        }
+    }
+}
+
+/// How to read a trace.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReadOptions {
+    /// Skip (and count) malformed rows instead of stopping at the first.
+    pub skip_bad_rows: bool,
+    /// vmtable: values of the `>N` bucket labels.
+    pub buckets: Buckets,
+    /// Packing trace: the host the fractions refer to.
+    pub host: HostShape,
+    /// Packing trace: the machine type (`vmType.machineId`) whose rows give
+    /// the VM shapes; `None`: the only one in the file.
+    pub machine_id: Option<i64>,
+}
+
+/// What reading found besides the VMs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReadReport {
+    /// Data rows read (skipped ones included).
+    pub rows: u64,
+    /// Rows skipped as malformed (lenient mode).
+    pub skipped: u64,
+    /// The first skipped rows' errors (at most [`ReadReport::KEEP`]).
+    pub first_skipped: Vec<String>,
+    /// VMs left out because they ended before the trace window (packing).
+    pub ended_before_start: u64,
+}
+
+impl ReadReport {
+    /// Skipped-row errors kept for the report.
+    pub const KEEP: usize = 5;
+
+    /// Runs one row's parsing: an error stops the read, or (lenient, and a
+    /// row error) is counted and the row skipped.
+    pub(crate) fn row(
+        &mut self,
+        lenient: bool,
+        parse: impl FnOnce() -> Result<(), TraceError>,
+    ) -> Result<(), TraceError> {
+        self.rows += 1;
+        match parse() {
+            Err(e) if lenient && e.is_row_error() => {
+                self.skipped += 1;
+                if self.first_skipped.len() < Self::KEEP {
+                    self.first_skipped.push(e.to_string());
+                }
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+/// Azure vmtable VM category, as spelled in the files (`Unkown` included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    /// `Interactive`.
+    Interactive,
+    /// `Delay-insensitive`.
+    DelayInsensitive,
+    /// `Unkown` (sic, the real files) or `Unknown` (the documentation).
+    Unknown,
+}
+
+impl Category {
+    /// Reads a category as spelled in a vmtable.
+    pub fn parse(text: &str) -> Option<Category> {
+        match text {
+            "Interactive" => Some(Category::Interactive),
+            "Delay-insensitive" => Some(Category::DelayInsensitive),
+            "Unkown" | "Unknown" => Some(Category::Unknown),
+            _ => None,
+        }
+    }
+    /// Name in rules and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Interactive => "interactive",
+            Category::DelayInsensitive => "delay-insensitive",
+            Category::Unknown => "unknown",
+        }
+    }
+}
+
+/// What a format knows of a VM beyond its shape (for the level rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VmAttr {
+    /// vmtable category.
+    pub category: Option<Category>,
+    /// Packing trace priority (0 high, 1 low).
+    pub priority: Option<i64>,
+    /// Packing trace `vmTypeId`.
+    pub vm_type: Option<i64>,
+}
+
+/// A trace read: its event list, each VM's attributes (same order as
+/// `list.vms`) and the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceRead {
+    /// The format read.
+    pub format: TraceFormat,
+    /// VMs and events (levels 1.0, except for the event list format).
+    pub list: EventList,
+    /// Attributes per VM.
+    pub attrs: Vec<VmAttr>,
+    /// Rows read and skipped.
+    pub report: ReadReport,
+}
+
+/// Reads a trace of any format (`-` reads standard input, except for the
+/// SQLite packing trace).
+pub fn read_trace(
+    path: &Path,
+    format: TraceFormat,
+    opts: &ReadOptions,
+) -> Result<TraceRead, TraceError> {
+    let (list, attrs, report) = match format {
+        TraceFormat::Huawei => huawei::read(path, opts)?,
+        TraceFormat::AzureVmtable => azure_vmtable::read(path, opts)?,
+        TraceFormat::Events => super::csv::read_events_lenient(path, opts)?,
+        #[cfg(feature = "sqlite")]
+        TraceFormat::AzurePacking => azure_packing::read(path, opts)?,
+        #[cfg(not(feature = "sqlite"))]
+        TraceFormat::AzurePacking => {
+            return Err(TraceError::Option {
+                option: "--format",
+                message: "azure-packing needs the `sqlite` feature (on by default)".into(),
+            })
+        }
     };
-    let mut record = ::csv::StringRecord::new();
-    while rdr
-        .read_record(&mut record)
-        .map_err(|e| csv_error(source_name, &e))?
-    {
-        let row = Row {
-            source_name,
-            record: &record,
-            line: record.position().map_or(0, |p| p.line()),
-            names: &names,
-            cols: &cols,
-        };
-        if matches!(layout, Layout::Fixed(_)) {
-            row.check_width()?;
-        }
-        each(&row)?;
-    }
-    Ok(())
+    Ok(TraceRead {
+        format,
+        list,
+        attrs,
+        report,
+    })
 }
 
-/// One row being parsed: gives typed fields with located errors. Fields are
-/// numbered as in the format's [`Layout`].
-pub(crate) struct Row<'a> {
-    source_name: &'a str,
-    record: &'a ::csv::StringRecord,
-    line: u64,
-    /// Name of each field.
-    names: &'a [&'static str],
-    /// 0-based column of each field.
-    cols: &'a [usize],
-}
-
-impl Row<'_> {
-    /// The raw text of field `f`.
-    pub fn text(&self, f: usize) -> &str {
-        self.record.get(self.cols[f]).unwrap_or("")
-    }
-
-    /// An error at field `f`.
-    pub fn error(&self, f: usize, message: String) -> TraceError {
-        self.error_at(self.cols[f], self.names[f], message)
-    }
-
-    /// An error at 0-based column `col`, named `field`.
-    fn error_at(&self, col: usize, field: &'static str, message: String) -> TraceError {
-        TraceError::Field {
-            source_name: self.source_name.to_string(),
-            line: self.line,
-            column: col + 1,
-            field,
-            message,
-        }
-    }
-
-    /// A row of a [`Layout::Fixed`] format must have all its columns: the
-    /// error names the last column found and the last expected.
-    fn check_width(&self) -> Result<(), TraceError> {
-        let (found, expected) = (self.record.len(), self.names.len());
-        if found == expected {
-            return Ok(());
-        }
-        Err(self.error_at(
-            found.saturating_sub(1),
-            self.names[expected - 1],
-            format!("expected {expected} columns, found {found}"),
-        ))
-    }
-
-    /// A non-empty string.
-    pub fn string(&self, f: usize) -> Result<String, TraceError> {
-        let t = self.text(f);
-        if t.is_empty() {
-            return Err(self.error(f, "empty".into()));
-        }
-        Ok(t.to_string())
-    }
-
-    /// An integer >= 0.
-    pub fn uint(&self, f: usize) -> Result<u64, TraceError> {
-        let t = self.text(f);
-        t.parse::<u64>()
-            .map_err(|e| self.error(f, format!("`{t}` is not an integer >= 0: {e}")))
-    }
-
-    /// A finite float.
-    pub fn float(&self, f: usize) -> Result<f64, TraceError> {
-        let t = self.text(f);
-        t.parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| self.error(f, format!("`{t}` is not a number")))
-    }
-
-    /// A float > 0.
-    pub fn positive(&self, f: usize) -> Result<f64, TraceError> {
-        let x = self.float(f)?;
-        if x > 0.0 {
-            Ok(x)
-        } else {
-            Err(self.error(f, format!("{x} is not > 0")))
-        }
-    }
-
-    /// `gb` (read at field `f`) in MB, `round(gb * 1024)`, which must be > 0.
-    pub fn mem_mb_of_gb(&self, f: usize, gb: f64) -> Result<u64, TraceError> {
-        match gb_to_mb(gb) {
-            0 => Err(self.error(f, "memory rounds to 0 MB".into())),
-            mem_mb => Ok(mem_mb),
-        }
-    }
-}
-
-/// Indices of the `wanted` columns in a header, or the first missing one.
-fn columns<const N: usize>(
-    header: &::csv::StringRecord,
-    wanted: [&'static str; N],
-    source_name: &str,
-) -> Result<[usize; N], TraceError> {
-    let mut out = [0usize; N];
-    for (slot, name) in out.iter_mut().zip(wanted) {
-        *slot = header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| TraceError::MissingColumn {
-                source_name: source_name.to_string(),
-                column: name,
-            })?;
-    }
-    Ok(out)
-}
-
-/// A VM of level 1.0.
-pub(crate) fn vm(id: String, vcpus: u32, mem_mb: u64, profile: Option<String>) -> VmSpec {
+/// A VM of level 1.0 without profile.
+pub(crate) fn vm(id: String, vcpus: u32, mem_mb: u64) -> VmSpec {
     VmSpec {
         id,
         vcpus,
         mem_mb,
         level: 1.0,
-        profile,
+        profile: None,
     }
 }
 
-/// A VM read from a trace and its span `(arrival_s, departure_s)`.
-pub(crate) type Item = (VmSpec, (u64, Option<u64>));
+/// VMs as read, with their spans `(arrival_s, departure_s)` and attributes.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub vms: Vec<VmSpec>,
+    pub spans: Vec<(u64, Option<u64>)>,
+    pub attrs: Vec<VmAttr>,
+}
 
-/// The event list of VMs and spans, VMs renumbered in arrival order
-/// (stable: ties keep file order).
-pub(crate) fn finish(mut items: Vec<Item>) -> EventList {
-    items.sort_by_key(|(_, span)| span.0);
-    let (vms, spans): (Vec<VmSpec>, Vec<(u64, Option<u64>)>) = items.into_iter().unzip();
-    EventList::from_spans(vms, &spans)
+impl Collected {
+    /// Adds a VM.
+    pub fn push(&mut self, vm: VmSpec, span: (u64, Option<u64>), attr: VmAttr) {
+        self.vms.push(vm);
+        self.spans.push(span);
+        self.attrs.push(attr);
+    }
+
+    /// The event list, VMs renumbered in arrival order (ties keep file
+    /// order), reordered in place (no copy of the VMs).
+    pub fn finish(mut self) -> (EventList, Vec<VmAttr>) {
+        let sorted = self.spans.windows(2).all(|w| w[0].0 <= w[1].0);
+        if !sorted {
+            let mut order: Vec<u32> = (0..self.vms.len() as u32).collect();
+            order.sort_unstable_by_key(|&i| (self.spans[i as usize].0, i));
+            permute(&mut self.vms, &order);
+            permute(&mut self.spans, &order);
+            permute(&mut self.attrs, &order);
+        }
+        (EventList::from_spans(self.vms, &self.spans), self.attrs)
+    }
+}
+
+/// Reorders `v` in place so that `v[k]` becomes the old `v[order[k]]`.
+fn permute<T>(v: &mut [T], order: &[u32]) {
+    debug_assert_eq!(v.len(), order.len());
+    let mut done = vec![false; v.len()];
+    for i in 0..v.len() {
+        let mut j = i;
+        while !done[j] {
+            done[j] = true;
+            let src = order[j] as usize;
+            if src == i {
+                break;
+            }
+            v.swap(j, src);
+            j = src;
+        }
+    }
+}
+
+/// Index of each `wanted` column in a header row, or the first missing one.
+pub(crate) fn columns<const N: usize>(
+    header: &super::csvrows::Fields<'_>,
+    wanted: [&'static str; N],
+) -> Result<[usize; N], TraceError> {
+    let mut out = [0usize; N];
+    for (slot, name) in out.iter_mut().zip(wanted) {
+        *slot = (0..header.len())
+            .find(|&i| header.bytes(i) == name.as_bytes())
+            .ok_or_else(|| TraceError::MissingColumn {
+                source_name: header.source_name().to_string(),
+                line: header.line(),
+                column: name,
+            })?;
+    }
+    Ok(out)
 }
 
 /// What the readers' tests share.
@@ -321,5 +343,42 @@ pub(crate) mod testing {
     /// An event.
     pub fn ev(time_s: u64, kind: EventKind, vm: usize) -> Event {
         Event { time_s, kind, vm }
+    }
+
+    /// A fresh temporary directory for one test.
+    pub fn temp_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("slackvm-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permute_in_place_follows_cycles() {
+        let mut v = vec!['a', 'b', 'c', 'd', 'e'];
+        permute(&mut v, &[3, 0, 4, 1, 2]);
+        assert_eq!(v, vec!['d', 'a', 'e', 'b', 'c']);
+        let mut c = Collected::default();
+        for (i, t) in [5u64, 0, 5, 1].into_iter().enumerate() {
+            c.push(vm(format!("v{i}"), 1, 1), (t, None), VmAttr::default());
+        }
+        let (l, _) = c.finish();
+        let ids: Vec<&str> = l.vms.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids, vec!["v1", "v3", "v0", "v2"]);
+    }
+
+    #[test]
+    fn formats_by_name() {
+        for f in TraceFormat::ALL {
+            assert_eq!(TraceFormat::parse(f.name()).unwrap(), f);
+        }
+        let e = TraceFormat::parse("csv").unwrap_err().to_string();
+        assert!(e.starts_with("--format: unknown trace format `csv`"), "{e}");
+        assert_eq!(Category::parse("Unkown"), Some(Category::Unknown));
     }
 }
