@@ -253,8 +253,8 @@ struct TraceArgs {
     #[arg(long)]
     trace: Option<PathBuf>,
     /// Format of --trace: huawei, azure-vmtable, azure-packing (SQLite), events.
-    #[arg(long)]
-    format: Option<String>,
+    #[arg(long, default_value = "huawei")]
+    format: String,
     /// Skip malformed trace rows (counted and reported) instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
@@ -275,10 +275,7 @@ struct TraceArgs {
 impl TraceArgs {
     /// The format of --trace.
     fn format(&self) -> Result<TraceFormat> {
-        match &self.format {
-            Some(f) => Ok(TraceFormat::parse(f)?),
-            None => anyhow::bail!("--format: give the format of --trace (huawei, azure-vmtable, azure-packing, events)"),
-        }
+        Ok(TraceFormat::parse(&self.format)?)
     }
 
     /// Reads the trace, reporting skipped rows unless quiet.

@@ -6,8 +6,9 @@
 //! - neither: 32 CPUs / 128 GB and the `host-32` preset (the paper's host);
 //! - only `--topology`: `counting` hosts take the topology's usable CPUs
 //!   and allowed memory;
-//! - only `--host-cpus`/`--host-mem-gb` (both needed): `vnode` hosts are a
-//!   synthetic one-socket machine of that many cores (8 per L3);
+//! - only `--host-cpus`/`--host-mem-gb` (the other defaults to 32 CPUs or
+//!   128 GB): `vnode` hosts are a synthetic one-socket machine of that many
+//!   cores (8 per L3);
 //! - both: each model uses its own.
 
 use std::path::Path;
@@ -59,18 +60,14 @@ impl HostSpec {
         let counting = match (host_cpus, host_mem_gb) {
             (Some(0), _) => return Err(param("--host-cpus", "must be at least 1".into())),
             (_, Some(0)) => return Err(param("--host-mem-gb", "must be at least 1".into())),
-            (Some(c), Some(g)) => Some((
-                c,
-                g.checked_mul(1024)
-                    .ok_or_else(|| param("--host-mem-gb", format!("{g} is too large")))?,
-            )),
-            (Some(_), None) => {
-                return Err(param("--host-mem-gb", "give it with --host-cpus".into()))
-            }
-            (None, Some(_)) => {
-                return Err(param("--host-cpus", "give it with --host-mem-gb".into()))
-            }
             (None, None) => None,
+            (c, g) => {
+                let g = g.unwrap_or(128);
+                let mem_mb = g
+                    .checked_mul(1024)
+                    .ok_or_else(|| param("--host-mem-gb", format!("{g} is too large")))?;
+                Some((c.unwrap_or(32), mem_mb))
+            }
         };
         let topology = match (topology, counting) {
             (Some(t), _) => load_topology(t)?,
@@ -137,9 +134,13 @@ mod tests {
         assert_eq!(c.name(ModelKind::Counting), "64cpu-128gb");
         let t = HostSpec::resolve(None, None, Some("epyc-7662-exp")).unwrap();
         assert_eq!(t.cpus, 232);
-        for (c, g) in [(Some(0), Some(1)), (Some(4), None), (None, Some(4))] {
+        for (c, g) in [(Some(0), Some(1)), (Some(4), Some(0))] {
             assert!(HostSpec::resolve(c, g, None).is_err());
         }
+        assert_eq!(
+            HostSpec::resolve(Some(64), None, None).unwrap().mem_mb,
+            131_072
+        );
         let e = load_topology("nope.json").unwrap_err().to_string();
         assert!(e.contains("--topology") && e.contains("nope.json"), "{e}");
     }

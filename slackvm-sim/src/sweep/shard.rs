@@ -150,7 +150,7 @@ pub fn check_complete(dirs: &[PathBuf]) -> Result<(), SweepError> {
         match seen.get_mut(m.index) {
             Some(Some(other)) => {
                 return Err(merge_error(format!(
-                    "shard {}/{} given twice: {} and {}",
+                    "shard {}/{} given twice: already read from {}, again in {}",
                     m.index,
                     m.count,
                     other.display(),
