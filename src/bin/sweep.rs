@@ -77,7 +77,7 @@ enum Command {
     },
     /// Time one large run: a synthetic workload (or a trace) on a fixed number of hosts; prints one JSON line.
     #[command(allow_negative_numbers = true)]
-    Scale(ScaleArgs),
+    Scale(Box<ScaleArgs>),
     /// The scaling report: timed runs by hosts (1k..100k) and by events (up to ~1M), written as scaling.jsonl and scaling.svg.
     Scaling {
         /// Output directory (default under target/, untracked: the shipped

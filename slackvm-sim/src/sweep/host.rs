@@ -92,7 +92,7 @@ impl HostSpec {
     /// topology's name (`vnode`).
     pub fn name(&self, model: ModelKind) -> String {
         match model {
-            ModelKind::Counting if self.mem_mb % 1024 == 0 => {
+            ModelKind::Counting if self.mem_mb.is_multiple_of(1024) => {
                 format!("{}cpu-{}gb", self.cpus, self.mem_mb / 1024)
             }
             ModelKind::Counting => format!("{}cpu-{}mb", self.cpus, self.mem_mb),

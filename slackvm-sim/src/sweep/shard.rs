@@ -132,8 +132,17 @@ pub fn check_complete(dirs: &[PathBuf]) -> Result<(), SweepError> {
             first.count
         )));
     }
+    check_set(&first_dir, &first, &shards)
+}
+
+/// Every shard of `first`'s sweep, each once.
+fn check_set(
+    first_dir: &Path,
+    first: &Manifest,
+    shards: &[(PathBuf, Manifest)],
+) -> Result<(), SweepError> {
     let mut seen = vec![None::<PathBuf>; first.count + 1];
-    for (d, m) in &shards {
+    for (d, m) in shards {
         if m.count != first.count || m.sweep != first.sweep {
             return Err(merge_error(format!(
                 "{} is shard {}/{} of sweep {}, but {} is of {}/{} of sweep {}: not the same sweep",

@@ -96,9 +96,9 @@ pub fn write_vmtable<W: Write>(vms: usize, seed: u64, out: W) -> io::Result<()> 
         let max = p95.max(rng.uniform(p95, 100.0));
         let (cores, mem) = pick(&mut rng, &shapes);
         let category = pick(&mut rng, &CATEGORIES);
-        write!(
+        writeln!(
             line,
-            "{created},{deleted},{max:.13},{avg:.13},{p95:.13},{category},{cores},{mem}\n"
+            "{created},{deleted},{max:.13},{avg:.13},{p95:.13},{category},{cores},{mem}"
         )?;
         out.write_all(&line)?;
     }

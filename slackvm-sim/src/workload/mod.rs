@@ -10,6 +10,7 @@
 //! - [`usage`]: per-slice CPU usage of generated VMs (optional output);
 //! - [`csv`]: the event list CSV (writer, streaming reader);
 //! - [`export`]: workloads written in the public trace formats;
+//! - [`idmap`]: the id map the readers share;
 //! - [`csvrows`]: the fast streaming CSV row reader the readers share;
 //! - [`rules`]: levels of trace VMs (`--levels RULE`);
 //! - [`readers`]: public traces (Azure vmtable V1/V2, Huawei-East-1, Azure
@@ -23,6 +24,7 @@ pub mod csvrows;
 pub mod events;
 pub mod export;
 pub mod generator;
+pub mod idmap;
 pub mod levels;
 pub mod profile;
 #[cfg(feature = "harness")]
