@@ -402,6 +402,52 @@ fn report_files(files: &OutputFiles, quiet: bool) {
     }
 }
 
+/// The shard asked by `--shard` (`auto`: from the Slurm array variables).
+fn shard_of(a: &RunArgs) -> Result<Option<Shard>> {
+    Ok(match a.shard.as_deref() {
+        None => None,
+        Some("auto") => Some(shard_from_env(|k| std::env::var(k).ok())?),
+        Some(text) => Some(Shard::parse(text)?),
+    })
+}
+
+/// Writes the outputs of a run: rows, summary, figures, and `shard.json`
+/// for a shard (removed from the directory otherwise).
+fn finish_run(
+    a: &RunArgs,
+    rows: &[SizingRow],
+    shard: Option<Shard>,
+    (total, ran): (usize, usize),
+    sweep: &str,
+) -> Result<OutputFiles> {
+    let files = write_outputs(&a.out, rows)?;
+    let manifest = a.out.join(MANIFEST);
+    match shard {
+        Some(s) => {
+            write_manifest(
+                &a.out,
+                &Manifest {
+                    index: s.index,
+                    count: s.count,
+                    units_total: total,
+                    units: ran,
+                    sweep: fingerprint(sweep),
+                },
+            )?;
+            if ran == 0 {
+                eprintln!(
+                    "sweep: shard {}/{} is empty: the sweep has {total} workloads, fewer than its {} shards; wrote an empty sizing.csv and {} so that `sweep merge` knows it",
+                    s.index, s.count, s.count, manifest.display()
+                );
+            }
+        }
+        None if manifest.exists() => std::fs::remove_file(&manifest)
+            .with_context(|| format!("removing the stale {}", manifest.display()))?,
+        None => {}
+    }
+    Ok(files)
+}
+
 fn run(a: &RunArgs) -> Result<()> {
     if a.trace.trace.is_some() {
         return run_trace_sweep(a);
