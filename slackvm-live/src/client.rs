@@ -1,7 +1,9 @@
 //! A minimal HTTP/1.1 GET client over tokio, enough to talk to our own
 //! daemons (plain HTTP, loopback or LAN): the global daemon uses it to poll
 //! and drive local daemons, `slackvm-client` and the load tool use it too.
-//! Every call has a deadline. Connections may be kept alive ([`Conn`]).
+//! Every call has a deadline and a bound on the answer's size (a host
+//! answering 400 MB cannot make the global swell). Connections may be kept
+//! alive ([`Conn`]).
 //! Chosen over ureq/reqwest to add no dependency tree and no blocking
 //! threads: it only ever parses answers from axum (Content-Length or
 //! chunked bodies).
@@ -10,6 +12,9 @@ use serde_json::Value;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+/// Largest answer body read by default, in bytes.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
 
 /// A call failed.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +44,14 @@ pub enum ClientError {
         addr: String,
         /// What is wrong.
         message: String,
+    },
+    /// The answer is larger than allowed.
+    #[error("{addr}: answer larger than {max_bytes} bytes")]
+    TooLarge {
+        /// Peer.
+        addr: String,
+        /// The bound.
+        max_bytes: usize,
     },
     /// The body is not JSON.
     #[error("{addr}: answer is not JSON: {source}")]
@@ -76,6 +89,7 @@ pub struct Conn {
     addr: String,
     stream: BufReader<TcpStream>,
     token: Option<String>,
+    max_body: usize,
 }
 
 /// Maps an I/O failure talking to `addr`.
@@ -104,7 +118,21 @@ impl Conn {
             addr,
             stream: BufReader::new(stream),
             token: token.map(str::to_string),
+            max_body: DEFAULT_MAX_BODY_BYTES,
         })
+    }
+
+    /// Bounds the size of every answer body on this connection.
+    pub fn with_max_body(mut self, max_bytes: usize) -> Self {
+        self.max_body = max_bytes;
+        self
+    }
+
+    fn too_large(&self) -> ClientError {
+        ClientError::TooLarge {
+            addr: self.addr.clone(),
+            max_bytes: self.max_body,
+        }
     }
 
     /// `GET path_and_query` on this connection (kept open unless `close`).
@@ -129,11 +157,15 @@ impl Conn {
 
     async fn read_line(&mut self) -> Result<String, ClientError> {
         let mut line = String::new();
-        let n = self
-            .stream
+        let limit = (self.max_body as u64).max(64 << 10);
+        let n = (&mut self.stream)
+            .take(limit)
             .read_line(&mut line)
             .await
             .map_err(io_error(&self.addr))?;
+        if n as u64 == limit {
+            return Err(self.too_large());
+        }
         if n == 0 {
             return Err(proto(&self.addr, "connection closed before the answer"));
         }
@@ -169,13 +201,18 @@ impl Conn {
         }
         let body = match (chunked, length) {
             (true, _) => self.read_chunked().await?,
+            (false, Some(n)) if n > self.max_body => return Err(self.too_large()),
             (false, Some(n)) => self.read_exact(n).await?,
             (false, None) => {
                 let mut body = Vec::new();
-                self.stream
+                (&mut self.stream)
+                    .take(self.max_body as u64 + 1)
                     .read_to_end(&mut body)
                     .await
                     .map_err(io_error(&self.addr))?;
+                if body.len() > self.max_body {
+                    return Err(self.too_large());
+                }
                 body
             }
         };
@@ -198,6 +235,9 @@ impl Conn {
             let size_hex = size_line.split(';').next().unwrap_or("").trim();
             let size = usize::from_str_radix(size_hex, 16)
                 .map_err(|_| proto(&self.addr, "bad chunk size"))?;
+            if body.len().saturating_add(size) > self.max_body {
+                return Err(self.too_large());
+            }
             if size == 0 {
                 // Trailers until an empty line.
                 while !self.read_line().await?.is_empty() {}
@@ -216,8 +256,19 @@ pub async fn get(
     token: Option<&str>,
     timeout: Duration,
 ) -> Result<Answer, ClientError> {
+    get_limited(addr, path_and_query, token, timeout, DEFAULT_MAX_BODY_BYTES).await
+}
+
+/// One-shot GET with a deadline and a bound on the body size.
+pub async fn get_limited(
+    addr: &str,
+    path_and_query: &str,
+    token: Option<&str>,
+    timeout: Duration,
+    max_body: usize,
+) -> Result<Answer, ClientError> {
     let call = async {
-        let mut conn = Conn::connect(addr, token).await?;
+        let mut conn = Conn::connect(addr, token).await?.with_max_body(max_body);
         conn.get(path_and_query, true).await
     };
     tokio::time::timeout(timeout, call)
@@ -235,7 +286,18 @@ pub async fn get_json(
     token: Option<&str>,
     timeout: Duration,
 ) -> Result<(u16, Value), ClientError> {
-    let answer = get(addr, path_and_query, token, timeout).await?;
+    get_json_limited(addr, path_and_query, token, timeout, DEFAULT_MAX_BODY_BYTES).await
+}
+
+/// One-shot GET of a JSON answer with a bound on the body size.
+pub async fn get_json_limited(
+    addr: &str,
+    path_and_query: &str,
+    token: Option<&str>,
+    timeout: Duration,
+    max_body: usize,
+) -> Result<(u16, Value), ClientError> {
+    let answer = get_limited(addr, path_and_query, token, timeout, max_body).await?;
     let value = answer.json(addr)?;
     Ok((answer.status, value))
 }

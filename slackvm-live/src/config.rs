@@ -209,6 +209,19 @@ pub fn node_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A period given in seconds by a flag, > 0 and finite.
+pub fn positive_secs(flag: &str, secs: f64) -> Result<Duration, ConfigError> {
+    if secs.is_finite() && secs > 0.0 && secs < 1e6 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(ConfigError::Value {
+            key: flag.to_string(),
+            value: secs.to_string(),
+            message: "must be a positive number of seconds".into(),
+        })
+    }
+}
+
 /// A delay in seconds (fractional accepted, > 0).
 pub fn delay(
     flag: Option<f64>,

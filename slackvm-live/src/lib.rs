@@ -10,9 +10,12 @@
 //! - [`params`]: query-string parsing and validation (HTTP 400 naming the
 //!   parameter).
 //! - [`api`]: JSON answers, errors and the bearer-token guard.
+//! - [`guard`]: HEAD on mutating routes, browser forgery (Host, Origin),
+//!   token, JSON 404/405.
 //! - [`hypervisor`]: the backend trait, the in-memory backend and (feature
 //!   `live`) the libvirt backend.
-//! - [`local`]: the local daemon (scheduler + backend under one lock).
+//! - [`local`]: the local daemon (scheduler bookkeeping under a lock never
+//!   held across a hypervisor call).
 //! - [`monitor`] and [`trace`]: the monitoring loop and its TSV trace.
 //! - [`global`]: the global daemon (placement over several local daemons).
 //! - [`client`]: a minimal HTTP/1.1 client for loopback/LAN use.
@@ -24,6 +27,7 @@ pub mod api;
 pub mod client;
 pub mod config;
 pub mod global;
+pub mod guard;
 pub mod hypervisor;
 pub mod local;
 pub mod monitor;

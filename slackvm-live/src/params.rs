@@ -1,6 +1,9 @@
 //! Query-string parsing and validation of the prototype's parameters
 //! (`name`, `cpu`, `mem` in GB, `oc`, `qcow2`). Every failure names the
 //! parameter so the daemon can answer HTTP 400 with a useful message.
+//! Policies: the accepted levels ([`Levels`], default 1.0/2.0/3.0: every
+//! distinct level would otherwise create a vNode for good) and where disk
+//! images may come from ([`DiskPolicy`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -66,6 +69,11 @@ impl QueryParams {
         QueryParams(map)
     }
 
+    /// True when the key is present, even with an empty value.
+    pub fn has(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
     /// A raw value, `None` when absent or empty.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
@@ -118,10 +126,12 @@ fn hex(b: u8) -> Option<u8> {
     char::from(b).to_digit(16).map(|d| d as u8)
 }
 
-/// True when `name` matches `[A-Za-z0-9._-]{1,64}`.
+/// True when `name` matches `[A-Za-z0-9_][A-Za-z0-9._-]{0,63}`: no `.`,
+/// `..` or leading `-` (names end up in file names and command lines).
 pub fn is_valid_vm_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_NAME_LEN
+        && !name.starts_with(['-', '.'])
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
@@ -136,8 +146,9 @@ pub fn vm_name(q: &QueryParams) -> Result<String, ParamError> {
         Err(malformed(
             "name",
             format!(
-                "`{}` must match [A-Za-z0-9._-]{{1,{MAX_NAME_LEN}}}",
-                name.escape_debug()
+                "`{}` must match [A-Za-z0-9_][A-Za-z0-9._-]{{0,{}}}",
+                name.escape_debug(),
+                MAX_NAME_LEN - 1
             ),
         ))
     }
@@ -189,35 +200,121 @@ pub fn mem_mb(q: &QueryParams) -> Result<u64, ParamError> {
     Ok(mb)
 }
 
-/// The `oc` parameter: the oversubscription level, in [1.0, MAX_LEVEL].
-pub fn level(q: &QueryParams) -> Result<f64, ParamError> {
+/// The oversubscription levels a daemon accepts (`--levels`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Levels(Vec<f64>);
+
+impl Default for Levels {
+    /// 1.0, 2.0 and 3.0 (the paper's levels).
+    fn default() -> Self {
+        Levels(vec![1.0, 2.0, 3.0])
+    }
+}
+
+impl Levels {
+    /// Parses `1,2,3.5` (each in [1.0, MAX_LEVEL], at least one).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut out = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let l: f64 = part
+                .parse()
+                .map_err(|_| format!("`{part}` is not a number"))?;
+            if !(l.is_finite() && (1.0..=MAX_LEVEL).contains(&l)) {
+                return Err(format!("{part} is outside [1.0, {MAX_LEVEL}]"));
+            }
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        }
+        if out.is_empty() {
+            return Err("no level given".into());
+        }
+        out.sort_by(f64::total_cmp);
+        Ok(Levels(out))
+    }
+
+    /// The accepted levels, ascending.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.0
+    }
+
+    fn list(&self) -> String {
+        let texts: Vec<String> = self
+            .0
+            .iter()
+            .map(|&l| slackvm_sim::pyfmt::float(l))
+            .collect();
+        texts.join(", ")
+    }
+}
+
+/// The `oc` parameter: one of the accepted levels.
+pub fn level(q: &QueryParams, levels: &Levels) -> Result<f64, ParamError> {
     let r = finite_float(q, "oc")?;
-    if (1.0..=MAX_LEVEL).contains(&r) {
+    if levels.0.contains(&r) {
         Ok(r)
     } else {
         Err(malformed(
             "oc",
-            format!("{r} is outside [1.0, {MAX_LEVEL}]"),
+            format!("{r} is not an accepted level ({})", levels.list()),
         ))
     }
 }
 
-/// The optional `qcow2` parameter: canonicalised, must name an existing
-/// regular file under `image_root` (canonicalised too). Without an image
-/// root every disk path is refused.
-pub fn qcow2(q: &QueryParams, image_root: Option<&Path>) -> Result<Option<PathBuf>, ParamError> {
+/// Where disk images may come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DiskPolicy {
+    /// No disk accepted (a daemon reachable from other machines without
+    /// `--image-root`).
+    #[default]
+    Refuse,
+    /// Any existing regular file named by an absolute path (a daemon on
+    /// loopback without `--image-root`: the prototype's tools send the path
+    /// of an image of the same machine).
+    AnyFile,
+    /// Only regular files under this canonical directory (`--image-root`).
+    Under(PathBuf),
+}
+
+impl DiskPolicy {
+    /// The policy of a daemon: `--image-root` when given, else any file
+    /// when it listens on loopback only, else none.
+    pub fn of(image_root: Option<PathBuf>, loopback_only: bool) -> Self {
+        match image_root {
+            Some(root) => DiskPolicy::Under(root),
+            None if loopback_only => DiskPolicy::AnyFile,
+            None => DiskPolicy::Refuse,
+        }
+    }
+}
+
+/// The optional `qcow2` parameter, canonicalised and checked against the
+/// policy; it must name an existing regular file. Present but empty is an
+/// error (the prototype would have made a diskless VM).
+pub fn qcow2(q: &QueryParams, disks: &DiskPolicy) -> Result<Option<PathBuf>, ParamError> {
     let Some(raw) = q.get("qcow2") else {
+        if q.has("qcow2") {
+            return Err(malformed("qcow2", "empty disk path"));
+        }
         return Ok(None);
     };
-    let root = image_root.ok_or_else(|| {
-        malformed(
-            "qcow2",
-            "no --image-root is configured: disk images are refused",
-        )
-    })?;
+    let root = match disks {
+        DiskPolicy::Refuse => {
+            return Err(malformed(
+                "qcow2",
+                "no --image-root is configured on a daemon reachable from other machines: disk images are refused",
+            ))
+        }
+        DiskPolicy::AnyFile if !Path::new(raw).is_absolute() => {
+            return Err(malformed("qcow2", format!("`{}` is not an absolute path", raw.escape_debug())))
+        }
+        DiskPolicy::AnyFile => None,
+        DiskPolicy::Under(root) => Some(root.as_path()),
+    };
     let path = std::fs::canonicalize(raw)
         .map_err(|e| malformed("qcow2", format!("`{}`: {e}", raw.escape_debug())))?;
-    if !path.starts_with(root) {
+    if let Some(root) = root.filter(|r| !path.starts_with(r)) {
         return Err(malformed(
             "qcow2",
             format!(
@@ -252,19 +349,23 @@ pub struct DeployParams {
 }
 
 /// Parses `/deploy` parameters in the order name, cpu, mem, oc, qcow2.
-pub fn deploy(q: &QueryParams, image_root: Option<&Path>) -> Result<DeployParams, ParamError> {
+pub fn deploy(
+    q: &QueryParams,
+    disks: &DiskPolicy,
+    levels: &Levels,
+) -> Result<DeployParams, ParamError> {
     Ok(DeployParams {
         name: vm_name(q)?,
         vcpus: vcpus(q)?,
         mem_mb: mem_mb(q)?,
-        level: level(q)?,
-        qcow2: qcow2(q, image_root)?,
+        level: level(q, levels)?,
+        qcow2: qcow2(q, disks)?,
     })
 }
 
 /// Parameters of `/progress`: (vCPUs, MB, level).
-pub fn progress(q: &QueryParams) -> Result<(u32, u64, f64), ParamError> {
-    Ok((vcpus(q)?, mem_mb(q)?, level(q)?))
+pub fn progress(q: &QueryParams, levels: &Levels) -> Result<(u32, u64, f64), ParamError> {
+    Ok((vcpus(q)?, mem_mb(q)?, level(q, levels)?))
 }
 
 #[cfg(test)]
@@ -289,13 +390,18 @@ mod tests {
         assert!(!is_valid_vm_name(""));
         assert!(!is_valid_vm_name("a/b"));
         assert!(!is_valid_vm_name("<x>"));
+        for bad in [".", "..", "-rf", ".hidden"] {
+            assert!(!is_valid_vm_name(bad), "{bad}");
+        }
+        assert!(is_valid_vm_name("_a.b-c"));
         assert!(!is_valid_vm_name(&"a".repeat(65)));
         assert_eq!(vm_name(&q("")).unwrap_err().param(), "name");
     }
 
     #[test]
     fn parses_deploy() {
-        let p = deploy(&q("name=v&cpu=2&mem=0.5&oc=2"), None).unwrap();
+        let (none, levels) = (DiskPolicy::Refuse, Levels::default());
+        let p = deploy(&q("name=v&cpu=2&mem=0.5&oc=2"), &none, &levels).unwrap();
         assert_eq!((p.vcpus, p.mem_mb, p.level), (2, 512, 2.0));
         for (s, param) in [
             ("name=v&mem=1&oc=1", "cpu"),
@@ -306,8 +412,22 @@ mod tests {
             ("name=v&cpu=1&mem=1&oc=0.5", "oc"),
             ("name=v&cpu=1&mem=1&oc=inf", "oc"),
             ("name=v&cpu=1&mem=1&oc=1&qcow2=/etc/passwd", "qcow2"),
+            ("name=v&cpu=1&mem=1&oc=2.5", "oc"),
+            ("name=v&cpu=1&mem=1&oc=1&qcow2=", "qcow2"),
+            ("name=..&cpu=1&mem=1&oc=1", "name"),
+            ("name=-rf&cpu=1&mem=1&oc=1", "name"),
         ] {
-            assert_eq!(deploy(&q(s), None).unwrap_err().param(), param, "{s}");
+            assert_eq!(
+                deploy(&q(s), &none, &levels).unwrap_err().param(),
+                param,
+                "{s}"
+            );
         }
+        let any = DiskPolicy::AnyFile;
+        assert!(deploy(&q("name=v&cpu=1&mem=1&oc=1&qcow2=rel.qcow2"), &any, &levels).is_err());
+        let custom = Levels::parse("1, 2.5,2.5").unwrap();
+        assert_eq!(custom.as_slice(), &[1.0, 2.5]);
+        assert!(Levels::parse("0.5").is_err());
+        assert!(Levels::parse("").is_err());
     }
 }

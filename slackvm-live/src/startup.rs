@@ -27,6 +27,13 @@ pub enum StartError {
         /// The address asked for.
         addr: SocketAddr,
     },
+    /// A non-loopback address without a token and without
+    /// `--insecure-no-token`.
+    #[error("--allow-remote needs --token-file (or --insecure-no-token to serve {addr} without authentication)")]
+    RemoteWithoutToken {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
     /// The `--token-file` could not be read or is empty.
     #[error("--token-file")]
     TokenFile {
@@ -109,6 +116,38 @@ impl Endpoint {
     }
 }
 
+/// How a daemon may be exposed: `--allow-remote`, `--token-file`,
+/// `--insecure-no-token`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exposure {
+    /// `--allow-remote`.
+    pub allow_remote: bool,
+    /// A token is configured.
+    pub has_token: bool,
+    /// `--insecure-no-token`.
+    pub insecure_no_token: bool,
+}
+
+impl Exposure {
+    /// Refuses a non-loopback `addr` without `--allow-remote`, and without a
+    /// token unless `--insecure-no-token` (then warns on stderr).
+    pub fn check(&self, addr: SocketAddr) -> Result<(), StartError> {
+        if server::is_loopback(&addr) {
+            return Ok(());
+        }
+        if !self.allow_remote {
+            return Err(StartError::NotLoopback { addr });
+        }
+        if !self.has_token {
+            if !self.insecure_no_token {
+                return Err(StartError::RemoteWithoutToken { addr });
+            }
+            eprintln!("warning: serving {addr} WITHOUT authentication (--insecure-no-token): anyone who can reach it can create and remove VMs");
+        }
+        Ok(())
+    }
+}
+
 /// The bearer token of `--token-file`, if given.
 pub fn read_token(path: Option<&Path>) -> Result<Option<String>, StartError> {
     path.map(api::read_token_file)
@@ -117,13 +156,17 @@ pub fn read_token(path: Option<&Path>) -> Result<Option<String>, StartError> {
 }
 
 /// Binds `addr`, prints `listening on ADDR` (the address bound) on stdout,
-/// and serves `app` until Ctrl-C or SIGTERM.
-pub async fn serve(addr: SocketAddr, app: Router) -> Result<(), StartError> {
+/// and serves `app` with `limits` until Ctrl-C or SIGTERM.
+pub async fn serve(
+    addr: SocketAddr,
+    app: Router,
+    limits: server::Limits,
+) -> Result<(), StartError> {
     let (listener, bound) = server::bind(addr)
         .await
         .map_err(|source| StartError::Bind { addr, source })?;
     println!("listening on {bound}");
-    server::serve(listener, app)
+    server::serve_with(listener, app, limits)
         .await
         .map_err(StartError::Serve)
 }
@@ -158,6 +201,30 @@ mod tests {
         );
         assert!(LOCAL.listen_addr(Some("0.0.0.0:1"), true, &e).is_ok());
         assert!(LOCAL.listen_addr(Some("127.0.0.1:0"), false, &e).is_ok());
+    }
+
+    #[test]
+    fn remote_needs_a_token_or_an_explicit_opt_out() {
+        let addr: SocketAddr = "0.0.0.0:1".parse().unwrap();
+        let mut e = Exposure {
+            allow_remote: true,
+            ..Exposure::default()
+        };
+        assert!(matches!(
+            e.check(addr),
+            Err(StartError::RemoteWithoutToken { .. })
+        ));
+        e.insecure_no_token = true;
+        assert!(e.check(addr).is_ok());
+        let tokened = Exposure {
+            allow_remote: true,
+            has_token: true,
+            ..Exposure::default()
+        };
+        assert!(tokened.check(addr).is_ok());
+        assert!(Exposure::default()
+            .check("127.0.0.1:1".parse().unwrap())
+            .is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde_json::Value;
 use slackvm_live::hypervisor::domain_xml::{self, DomainTemplate};
 use slackvm_live::hypervisor::libvirt::LibvirtBackend;
 use slackvm_live::local::{self, LocalCore, LocalOptions};
+use slackvm_live::params::DiskPolicy;
 use slackvm_sim::scheduler::LocalScheduler;
 use slackvm_sim::{Host, HostOptions};
 use std::sync::Arc;
@@ -73,8 +74,8 @@ async fn libvirt_test_driver_scenario() {
     );
     assert!(core.adopt().unwrap().adopted.is_empty());
     let opts = LocalOptions {
-        image_root: Some(std::fs::canonicalize(&images).unwrap()),
-        token: None,
+        disks: DiskPolicy::Under(std::fs::canonicalize(&images).unwrap()),
+        ..LocalOptions::default()
     };
     let (app, daemon) = local::router(core, opts);
     let (listener, addr) = slackvm_live::server::bind("127.0.0.1:0".parse().unwrap())

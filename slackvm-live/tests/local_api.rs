@@ -179,10 +179,40 @@ async fn every_bad_request_is_400_naming_the_parameter() {
     let (code, v) = get(&d.addr, &format!("/deploy?name=v&{good}")).await;
     assert_eq!((code, success(&v)), (200, true), "{v}");
 
-    // Without an image root, every disk path is refused.
+    // Without an image root (issue 12, F8): a loopback-only daemon takes
+    // any existing regular file by absolute path (the prototype's tools
+    // always send one); a daemon reachable from elsewhere refuses disks.
     let d2 = local(&dir, "laptop-8", &[]);
     let (code, v) = get(&d2.addr, &format!("/deploy?name=v&{good}")).await;
-    assert_eq!((code, v["parameter"].as_str()), (400, Some("qcow2")));
+    assert_eq!((code, success(&v)), (200, true), "{v}");
+    for bad in ["qcow2=rel.qcow2", "qcow2=/nonexistent.qcow2", "qcow2="] {
+        let (code, v) = get(&d2.addr, &format!("/deploy?name=w&cpu=1&mem=1&oc=1&{bad}")).await;
+        assert_eq!(
+            (code, v["parameter"].as_str()),
+            (400, Some("qcow2")),
+            "{bad}: {v}"
+        );
+    }
+    let topo = topology_file(&dir, "laptop-8");
+    let d3 = Daemon::start(
+        LOCAL,
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--allow-remote",
+            "--insecure-no-token",
+            "--topology",
+            topo.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    let port = d3.addr.rsplit(':').next().unwrap();
+    let (code, v) = get(
+        &format!("127.0.0.1:{port}"),
+        &format!("/deploy?name=v&{good}"),
+    )
+    .await;
+    assert_eq!((code, v["parameter"].as_str()), (400, Some("qcow2")), "{v}");
 }
 
 #[tokio::test]
@@ -234,9 +264,15 @@ async fn refused_deployment_leaves_state_unchanged() {
         get(&d.addr, "/pinning").await.1,
     );
     let (code, v) = get(&d.addr, "/deploy?name=c&cpu=6&mem=1&oc=1").await;
-    assert_eq!((code, v["reason"].as_str()), (200, Some("not enough cpu")));
+    assert_eq!(
+        (code, v["reason"].as_str()),
+        (200, Some("Not enough space on res cpu"))
+    );
     let (code, v) = get(&d.addr, "/deploy?name=c&cpu=1&mem=30&oc=3").await;
-    assert_eq!((code, v["reason"].as_str()), (200, Some("not enough mem")));
+    assert_eq!(
+        (code, v["reason"].as_str()),
+        (200, Some("Not enough space on res mem"))
+    );
     let after = (
         get(&d.addr, "/status").await.1,
         get(&d.addr, "/pinning").await.1,
@@ -320,7 +356,7 @@ async fn two_hundred_concurrent_deploys_never_double_book() {
         if success(&v) {
             accepted.insert(name);
         } else {
-            assert_eq!(v["reason"], "not enough cpu");
+            assert_eq!(v["reason"], "Not enough space on res cpu");
         }
     }
     assert!(

@@ -32,7 +32,7 @@ impl Hypervisor for Flaky {
     fn kind(&self) -> &'static str {
         "flaky"
     }
-    fn start(&mut self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError> {
+    fn start(&self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError> {
         if spec.name.starts_with("bad") {
             return Err(refuse("start", &spec.name));
         }
@@ -40,13 +40,13 @@ impl Hypervisor for Flaky {
         self.running.lock().unwrap().push(spec.name.clone());
         Ok(())
     }
-    fn pin(&mut self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError> {
+    fn pin(&self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError> {
         if self.fail_pin.load(Ordering::SeqCst) {
             return Err(refuse("pin", name));
         }
         self.inner.pin(name, cpus)
     }
-    fn stop(&mut self, name: &str) -> Result<(), HypervisorError> {
+    fn stop(&self, name: &str) -> Result<(), HypervisorError> {
         if name.starts_with("stuck") {
             return Err(refuse("stop", name));
         }
@@ -54,13 +54,13 @@ impl Hypervisor for Flaky {
         self.running.lock().unwrap().retain(|n| n != name);
         Ok(())
     }
-    fn existing(&mut self) -> Result<Vec<FoundVm>, HypervisorError> {
+    fn existing(&self) -> Result<Vec<FoundVm>, HypervisorError> {
         self.inner.existing()
     }
-    fn usage(&mut self, name: &str) -> Result<VmUsage, HypervisorError> {
+    fn usage(&self, name: &str) -> Result<VmUsage, HypervisorError> {
         self.inner.usage(name)
     }
-    fn uuid(&mut self, name: &str) -> Option<String> {
+    fn uuid(&self, name: &str) -> Option<String> {
         self.inner.uuid(name)
     }
 }

@@ -6,6 +6,8 @@ use anyhow::{bail, Result};
 use clap::Parser;
 use slackvm_live::config::{self, EnvSource};
 use slackvm_live::global::{self, Global, GlobalOptions};
+use slackvm_live::params::Levels;
+use slackvm_live::server::Limits;
 use slackvm_live::startup;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,9 +18,24 @@ struct Args {
     /// Address to listen on (overrides SCG_URL/SCG_PORT; default 127.0.0.1:8100).
     #[arg(long)]
     listen: Option<String>,
-    /// Allow a non-loopback listen address.
+    /// Allow a non-loopback listen address (needs --token-file or --insecure-no-token).
     #[arg(long)]
     allow_remote: bool,
+    /// With --allow-remote: serve without a token (logged as a warning).
+    #[arg(long)]
+    insecure_no_token: bool,
+    /// Accepted `oc` levels, comma separated (others are refused with 400).
+    #[arg(long, default_value = "1.0,2.0,3.0")]
+    levels: String,
+    /// Largest answer read from a local daemon, in bytes.
+    #[arg(long, default_value_t = 4 << 20)]
+    max_answer_bytes: usize,
+    /// Time a client has to send its request headers, in milliseconds (also the keep-alive idle limit).
+    #[arg(long, default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// Connections served at once.
+    #[arg(long, default_value_t = 256)]
+    max_connections: usize,
     /// Local daemons, comma separated `host:port` (overrides SCG_NODE_URL_LIST).
     #[arg(long)]
     nodes: Option<String>,
@@ -40,7 +57,16 @@ struct Args {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let env = EnvSource::load(&args.env_file)?;
-    let addr = startup::GLOBAL.listen_addr(args.listen.as_deref(), args.allow_remote, &env)?;
+    let addr = startup::GLOBAL.addr(args.listen.as_deref(), &env)?;
+    let token = startup::read_token(args.token_file.as_deref())?;
+    startup::Exposure {
+        allow_remote: args.allow_remote,
+        has_token: token.is_some(),
+        insecure_no_token: args.insecure_no_token,
+    }
+    .check(addr)?;
+    let levels = Levels::parse(&args.levels)
+        .map_err(|e| anyhow::anyhow!("--levels `{}`: {e}", args.levels))?;
     let nodes = config::node_list(
         args.nodes
             .as_deref()
@@ -51,11 +77,12 @@ async fn main() -> Result<()> {
         bail!("no local daemon configured: give --nodes host:port,... or SCG_NODE_URL_LIST");
     }
     let period = startup::GLOBAL.delay(args.delay_s, &env)?;
-    let token = startup::read_token(args.token_file.as_deref())?;
     let g = Global::new(GlobalOptions {
         nodes,
         node_timeout: Duration::from_millis(args.node_timeout_ms.max(1)),
         token: token.clone(),
+        levels,
+        max_answer_bytes: args.max_answer_bytes.max(1024),
     });
     let known = g.refresh_vms().await;
     eprintln!(
@@ -64,6 +91,10 @@ async fn main() -> Result<()> {
         known.len()
     );
     tokio::spawn(g.clone().poll(period));
-    startup::serve(addr, global::router(g, token.as_deref())).await?;
+    let limits = Limits {
+        header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
+        max_connections: args.max_connections.max(1),
+    };
+    startup::serve(addr, global::router(g, token.as_deref()), limits).await?;
     Ok(())
 }

@@ -4,16 +4,19 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
-use slackvm_live::config::EnvSource;
+use slackvm_live::config::{self, EnvSource};
 use slackvm_live::hypervisor::domain_xml::DomainTemplate;
 use slackvm_live::hypervisor::memory::MemoryBackend;
 use slackvm_live::hypervisor::Hypervisor;
 use slackvm_live::local::{self, LocalCore, LocalOptions};
+use slackvm_live::params::{DiskPolicy, Levels};
+use slackvm_live::server::Limits;
 use slackvm_live::{monitor, startup, trace};
 use slackvm_sim::topology::{self, SysfsOptions, Topology};
 use slackvm_sim::{Host, HostOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Backend {
@@ -29,9 +32,27 @@ struct Args {
     /// Address to listen on (overrides SCL_URL/SCL_PORT; default 127.0.0.1:8099).
     #[arg(long)]
     listen: Option<String>,
-    /// Allow a non-loopback listen address.
+    /// Allow a non-loopback listen address (needs --token-file or --insecure-no-token).
     #[arg(long)]
     allow_remote: bool,
+    /// With --allow-remote: serve without a token (logged as a warning).
+    #[arg(long)]
+    insecure_no_token: bool,
+    /// Accepted `oc` levels, comma separated (others are refused with 400).
+    #[arg(long, default_value = "1.0,2.0,3.0")]
+    levels: String,
+    /// Memory backend: every deployment and removal takes this long (tests of slow hypervisors).
+    #[arg(long, default_value_t = 0)]
+    memory_latency_ms: u64,
+    /// Reconcile with the hypervisor every N seconds (VMs removed or added outside the daemon).
+    #[arg(long, default_value_t = 30.0)]
+    reconcile_s: f64,
+    /// Time a client has to send its request headers, in milliseconds (also the keep-alive idle limit).
+    #[arg(long, default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// Connections served at once.
+    #[arg(long, default_value_t = 256)]
+    max_connections: usize,
     /// Topology JSON file (prototype format); default: read this machine's /sys.
     #[arg(long, conflicts_with = "preset")]
     topology: Option<PathBuf>,
@@ -65,7 +86,8 @@ struct Args {
     /// Domain type: kvm, qemu or test.
     #[arg(long, default_value = "kvm")]
     domain_type: String,
-    /// Directory disk images must lie under (none: no disk image accepted).
+    /// Directory disk images must lie under (none: any absolute path to a
+    /// regular file on a loopback-only daemon, no disk otherwise).
     #[arg(long)]
     image_root: Option<PathBuf>,
     /// File holding a bearer token required on every request.
@@ -111,10 +133,10 @@ fn load_topology(args: &Args, env: &EnvSource) -> Result<Topology> {
 
 fn backend(args: &Args, env: &EnvSource) -> Result<Box<dyn Hypervisor>> {
     match args.backend {
-        Backend::Memory => Ok(Box::new(MemoryBackend::new(
-            args.seed,
-            args.state_file.clone(),
-        )?)),
+        Backend::Memory => Ok(Box::new(
+            MemoryBackend::new(args.seed, args.state_file.clone())?
+                .with_latency(Duration::from_millis(args.memory_latency_ms)),
+        )),
         Backend::Libvirt => libvirt_backend(args, env),
     }
 }
@@ -175,12 +197,14 @@ fn local_core(args: &Args, env: &EnvSource) -> Result<LocalCore> {
     let mut core = LocalCore::new(host, backend(args, env)?);
     let report = core.adopt().context("adopting the hypervisor's VMs")?;
     eprintln!(
-        "info: {} usable CPUs, {} MB; backend {}; adopted {} VM(s), {} refused",
+        "info: {} usable CPUs, {} MB; backend {}; adopted {} VM(s) ({} on their recorded CPUs), {} refused, {} could not be pinned",
         topo.cpu_count(),
         topo.mem_allowed_mb(),
         core.hypervisor().kind(),
         report.adopted.len(),
-        report.refused.len()
+        report.restored_exactly.len(),
+        report.refused.len(),
+        core.faulty().len()
     );
     Ok(core)
 }
@@ -189,20 +213,35 @@ fn local_core(args: &Args, env: &EnvSource) -> Result<LocalCore> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let env = EnvSource::load(&args.env_file)?;
-    let addr = startup::LOCAL.listen_addr(args.listen.as_deref(), args.allow_remote, &env)?;
-    let core = local_core(&args, &env)?;
+    let addr = startup::LOCAL.addr(args.listen.as_deref(), &env)?;
     let token = startup::read_token(args.token_file.as_deref())?;
+    startup::Exposure {
+        allow_remote: args.allow_remote,
+        has_token: token.is_some(),
+        insecure_no_token: args.insecure_no_token,
+    }
+    .check(addr)?;
+    let levels = Levels::parse(&args.levels)
+        .map_err(|e| anyhow::anyhow!("--levels `{}`: {e}", args.levels))?;
+    let reconcile = config::positive_secs("--reconcile-s", args.reconcile_s)?;
+    let core = local_core(&args, &env)?;
     let opts = LocalOptions {
-        image_root: image_root(&args)?,
+        disks: DiskPolicy::of(image_root(&args)?, addr.ip().is_loopback()),
         token,
+        levels,
     };
     let (app, daemon) = local::router(core, opts);
+    tokio::spawn(daemon.shared.clone().reconcile_every(reconcile));
     if let Some(path) = &args.trace {
         let period = startup::LOCAL.delay(args.delay_s, &env)?;
         let writer = trace::create_live(path)?;
         let mon = monitor::Monitor::new(args.proc_root.clone());
         tokio::spawn(monitor::run(daemon.core.clone(), mon, writer, period));
     }
-    startup::serve(addr, app).await?;
+    let limits = Limits {
+        header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
+        max_connections: args.max_connections.max(1),
+    };
+    startup::serve(addr, app, limits).await?;
     Ok(())
 }

@@ -1,19 +1,27 @@
 //! The global daemon: knows the local daemons (configured order), polls
 //! them, places VMs with the rule of [`placement`], remembers VM -> host
-//! (rebuilt from the hosts' `/listvm` at start and at every poll) and
-//! forwards removals. Every call to a host has a deadline; an unreachable
-//! host is skipped with a warning and never blocks a request.
+//! (rebuilt from the hosts' `/listvm` at start, at every poll and at every
+//! placement) and forwards removals. Calls to hosts run in parallel, each
+//! with a deadline and a bound on the answer's size; [`health`] skips
+//! silent hosts until they answer. Placement is idempotent by name
+//! ([`deploy`]): one deployment per name at a time, 409 for a name any
+//! host has, and a host that misses its deadline is asked whether it
+//! created the VM before the client gets an answer.
 
+pub mod deploy;
+pub mod health;
 pub mod placement;
 mod routes;
 
 pub use routes::router;
 
 use crate::client::{self, ClientError};
+use crate::params::Levels;
+use health::Health;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Settings of a global daemon.
 #[derive(Debug, Clone)]
@@ -24,15 +32,31 @@ pub struct GlobalOptions {
     pub node_timeout: Duration,
     /// Bearer token sent to the local daemons and required from clients.
     pub token: Option<String>,
+    /// Accepted `oc` levels (others refused before any host is asked).
+    pub levels: Levels,
+    /// Largest answer read from a local daemon, in bytes.
+    pub max_answer_bytes: usize,
+}
+
+/// Where a VM is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The host.
+    pub node: String,
+    /// False when the host missed its deadline while creating it and could
+    /// not be asked since: the name stays taken until a poll settles it.
+    pub confirmed: bool,
+    /// When the global learnt it (a host list asked earlier cannot undo it).
+    pub since: Instant,
 }
 
 /// Shared state of the global daemon.
 #[derive(Debug)]
 pub struct Global {
     opts: GlobalOptions,
-    vm_host: Mutex<BTreeMap<String, String>>,
-    down: Mutex<BTreeSet<String>>,
-    deploy_lock: tokio::sync::Mutex<()>,
+    vm_host: Mutex<BTreeMap<String, Placed>>,
+    in_flight: Mutex<BTreeSet<String>>,
+    health: Health,
 }
 
 /// A deployment forwarded to a host: validated parameters, raw text kept
@@ -58,14 +82,18 @@ fn fail(status: u16, reason: &str) -> Outcome {
     (status, json!({"success": false, "reason": reason}))
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Global {
     /// A global daemon over the configured hosts.
     pub fn new(opts: GlobalOptions) -> Arc<Self> {
         Arc::new(Global {
             opts,
             vm_host: Mutex::new(BTreeMap::new()),
-            down: Mutex::new(BTreeSet::new()),
-            deploy_lock: tokio::sync::Mutex::new(()),
+            in_flight: Mutex::new(BTreeSet::new()),
+            health: Health::default(),
         })
     }
 
@@ -74,42 +102,36 @@ impl Global {
         &self.opts.nodes
     }
 
-    fn vm_map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
-        self.vm_host
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The accepted levels.
+    pub fn levels(&self) -> &Levels {
+        &self.opts.levels
     }
 
-    /// Logs a host going down or coming back (once per change).
-    fn note_health(&self, node: &str, result: &Result<Outcome, ClientError>) {
-        let mut down = self
-            .down
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match result {
-            Ok(_) => {
-                if down.remove(node) {
-                    eprintln!("info: host {node} answers again");
-                }
-            }
-            Err(e) => {
-                if down.insert(node.to_string()) {
-                    eprintln!("warning: host {node} skipped: {e}");
-                }
-            }
-        }
+    fn vm_map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Placed>> {
+        lock(&self.vm_host)
     }
 
-    /// GET on one host with the deadline.
+    /// The hosts requests may use now (not suspect, token accepted).
+    fn usable_nodes(&self) -> Vec<String> {
+        self.opts
+            .nodes
+            .iter()
+            .filter(|n| self.health.usable(n))
+            .cloned()
+            .collect()
+    }
+
+    /// GET on one host with the deadline and the size bound.
     pub async fn call(&self, node: &str, path: &str) -> Result<Outcome, ClientError> {
-        let result = client::get_json(
+        let result = client::get_json_limited(
             node,
             path,
             self.opts.token.as_deref(),
             self.opts.node_timeout,
+            self.opts.max_answer_bytes,
         )
         .await;
-        self.note_health(node, &result);
+        self.health.note(node, &result);
         result
     }
 
@@ -145,109 +167,87 @@ impl Global {
             .collect()
     }
 
-    /// `{host: status}` for the hosts that answered.
+    /// `{host: status}` for the usable hosts that answered, plus `{host:
+    /// {"success": false, "reason": ...}}` for hosts refusing the token.
     pub async fn status(self: &Arc<Self>) -> Value {
-        let results = self.fan_out(&self.opts.nodes, "/status").await;
-        let mut out = serde_json::Map::new();
-        for (node, r) in self.opts.nodes.iter().zip(results) {
+        let nodes = self.usable_nodes();
+        let results = self.fan_out(&nodes, "/status").await;
+        let mut answered = BTreeMap::new();
+        for (node, r) in nodes.iter().zip(results) {
             if let Ok((200, status)) = r {
+                answered.insert(node.clone(), status);
+            }
+        }
+        let refusing = self.health.unauthorized(&self.opts.nodes);
+        let mut out = serde_json::Map::new();
+        for node in &self.opts.nodes {
+            if let Some(status) = answered.remove(node) {
                 out.insert(node.clone(), status);
+            } else if refusing.contains(&node.as_str()) {
+                out.insert(
+                    node.clone(),
+                    json!({"success": false, "reason": format!("host {node} {}", health::UNAUTHORIZED)}),
+                );
             }
         }
         Value::Object(out)
     }
 
-    /// Refreshes VM -> host from every answering host's `/listvm` (entries
-    /// of silent hosts are kept) and returns the map.
-    pub async fn refresh_vms(self: &Arc<Self>) -> BTreeMap<String, String> {
-        let results = self.fan_out(&self.opts.nodes, "/listvm").await;
+    /// Records the VMs of hosts that answered `/listvm`, asked at
+    /// `asked_at` (entries of silent hosts are kept, and so are entries
+    /// learnt after the lists were asked for).
+    fn absorb_lists(
+        &self,
+        nodes: &[String],
+        results: Vec<Result<Outcome, ClientError>>,
+        asked_at: Instant,
+    ) {
         let mut map = self.vm_map();
-        for (node, r) in self.opts.nodes.iter().zip(results) {
+        for (node, r) in nodes.iter().zip(results) {
             let Ok((200, Value::Array(names))) = r else {
                 continue;
             };
-            map.retain(|_, host| host != node);
+            map.retain(|_, placed| &placed.node != node || placed.since > asked_at);
             for name in names.iter().filter_map(Value::as_str) {
-                map.insert(name.to_string(), node.clone());
-            }
-        }
-        map.clone()
-    }
-
-    /// Places and deploys a VM (http-api.md's rule).
-    pub async fn deploy(self: &Arc<Self>, vm: &Forward) -> Outcome {
-        let _serial = self.deploy_lock.lock().await;
-        if let Some(host) = self.vm_map().get(&vm.name) {
-            return fail(409, &format!("already hosted on {host}"));
-        }
-        let Some(node) = self.choose_host(vm).await else {
-            return fail(200, "No appropriate node found");
-        };
-        let path = client::path_with_query("/deploy", &vm.query);
-        match self.call(&node, &path).await {
-            Ok((status, body)) => {
-                if body.get("success").and_then(Value::as_bool) == Some(true) {
-                    self.vm_map().insert(vm.name.clone(), node.clone());
+                let placed = Placed {
+                    node: node.clone(),
+                    confirmed: true,
+                    since: asked_at,
+                };
+                if let Some(other) = map.insert(name.to_string(), placed) {
+                    if &other.node != node {
+                        eprintln!("warning: VM `{name}` is on both {} and {node}", other.node);
+                    }
                 }
-                (status, body)
             }
-            Err(e) => fail(502, &format!("host {node}: {e}")),
         }
     }
 
-    /// The host with room and the largest progress, if any.
-    async fn choose_host(self: &Arc<Self>, vm: &Forward) -> Option<String> {
-        let nodes = &self.opts.nodes;
-        let statuses = self.fan_out(nodes, "/status").await;
-        let fitting: Vec<usize> = statuses
+    /// Refreshes VM -> host from every host's `/listvm` (suspect ones
+    /// included: this is how they come back) and returns the map.
+    pub async fn refresh_vms(self: &Arc<Self>) -> BTreeMap<String, String> {
+        let nodes = self.opts.nodes.clone();
+        let asked_at = Instant::now();
+        let results = self.fan_out(&nodes, "/listvm").await;
+        self.absorb_lists(&nodes, results, asked_at);
+        self.vm_map()
             .iter()
-            .enumerate()
-            .filter_map(|(i, r)| match r {
-                Ok((200, s)) if placement::host_fits(s, vm.vcpus, vm.mem_mb, vm.level) => Some(i),
-                _ => None,
-            })
-            .collect();
-        if fitting.is_empty() {
-            return None;
-        }
-        let query: Vec<(&str, String)> = vm
-            .query
-            .iter()
-            .filter(|(k, _)| matches!(*k, "cpu" | "mem" | "oc"))
-            .cloned()
-            .collect();
-        let path = client::path_with_query("/progress", &query);
-        let candidates: Vec<String> = fitting.iter().map(|&i| nodes[i].clone()).collect();
-        let progress = self.fan_out(&candidates, &path).await;
-        let scored: Vec<(usize, f64)> = fitting
-            .iter()
-            .zip(progress)
-            .filter_map(|(&i, r)| match r {
-                Ok((200, v)) => Some((
-                    i,
-                    v.get("progress")
-                        .and_then(Value::as_f64)
-                        .unwrap_or(f64::NAN),
-                )),
-                _ => None,
-            })
-            .collect();
-        placement::choose(&scored).map(|i| nodes[i].clone())
+            .map(|(name, placed)| (name.clone(), placed.node.clone()))
+            .collect()
     }
 
     /// Removes a VM from the host that holds it.
     pub async fn remove(self: &Arc<Self>, name: &str) -> Outcome {
-        let known = self.vm_map().get(name).cloned();
+        if lock(&self.in_flight).contains(name) {
+            return fail(409, &format!("a deployment of `{name}` is in progress"));
+        }
+        let known = self.vm_map().get(name).map(|p| p.node.clone());
         let host = match known {
             Some(h) => h,
             None => match self.refresh_vms().await.get(name) {
                 Some(h) => h.clone(),
-                None => {
-                    return fail(
-                        404,
-                        &format!("VM `{name}` is not known to any reachable host"),
-                    )
-                }
+                // The prototype's text.
+                None => return fail(404, "Unregistered VM"),
             },
         };
         let path = client::path_with_query("/remove", &[("name", name.to_string())]);

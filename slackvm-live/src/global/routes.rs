@@ -4,7 +4,8 @@
 //! is checked by the local daemon that receives it.
 
 use super::{Forward, Global, Outcome};
-use crate::api::{self, TokenGuard};
+use crate::api;
+use crate::guard::{self, Guard};
 use crate::params::{self, QueryParams};
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -16,18 +17,14 @@ use std::sync::Arc;
 
 /// The router of a global daemon; `token` is required from clients.
 pub fn router(global: Arc<Global>, token: Option<&str>) -> Router {
-    let guard = TokenGuard::new(token);
-    Router::new()
+    let app = Router::new()
         .route("/", get(root))
         .route("/deploy", get(deploy))
         .route("/remove", get(remove))
         .route("/status", get(status))
         .route("/listvm", get(listvm))
-        .with_state(global)
-        .layer(axum::middleware::from_fn_with_state(
-            guard,
-            api::require_token,
-        ))
+        .with_state(global);
+    guard::wrap(app, Guard::new(token))
 }
 
 fn respond((status, body): Outcome) -> Response {
@@ -39,11 +36,11 @@ async fn root() -> &'static str {
     "SlackVM global scheduler is running\n"
 }
 
-fn forward_of(q: &QueryParams) -> Result<Forward, params::ParamError> {
+fn forward_of(q: &QueryParams, levels: &params::Levels) -> Result<Forward, params::ParamError> {
     let name = params::vm_name(q)?;
     let vcpus = params::vcpus(q)?;
     let mem_mb = params::mem_mb(q)?;
-    let level = params::level(q)?;
+    let level = params::level(q, levels)?;
     let mut query = vec![
         ("name", name.clone()),
         ("cpu", vcpus.to_string()),
@@ -52,6 +49,11 @@ fn forward_of(q: &QueryParams) -> Result<Forward, params::ParamError> {
     ];
     if let Some(disk) = q.get("qcow2") {
         query.push(("qcow2", disk.to_string()));
+    } else if q.has("qcow2") {
+        return Err(params::ParamError::Malformed {
+            param: "qcow2",
+            message: "empty disk path".into(),
+        });
     }
     Ok(Forward {
         name,
@@ -64,7 +66,7 @@ fn forward_of(q: &QueryParams) -> Result<Forward, params::ParamError> {
 
 async fn deploy(State(global): State<Arc<Global>>, RawQuery(raw): RawQuery) -> Response {
     let q = QueryParams::parse(raw.as_deref());
-    match forward_of(&q) {
+    match forward_of(&q, global.levels()) {
         Ok(vm) => respond(global.deploy(&vm).await),
         Err(e) => api::bad_param(&e),
     }

@@ -167,19 +167,52 @@ fn tags<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
     out
 }
 
-/// The level recorded in the daemon's metadata element, if any. libvirt
-/// may rewrite the prefix, so any element whose namespace is ours counts.
-pub fn level(xml: &str) -> Option<f64> {
+/// The content of the daemon's metadata element as given to
+/// `virDomainSetMetadata` (prefix and namespace are added by libvirt): the
+/// level and the vNode's CPU ids in the scheduler's order.
+pub fn metadata_element(level: f64, vnode_cpus: &[u32]) -> String {
+    let ids: Vec<String> = vnode_cpus.iter().map(u32::to_string).collect();
+    format!(
+        "<vm level='{}' cpus='{}'/>",
+        pyfmt::float(level),
+        ids.join(",")
+    )
+}
+
+/// An attribute of the daemon's metadata element. libvirt may rewrite the
+/// prefix, so any element whose namespace is ours counts.
+fn metadata_attribute(xml: &str, attr: &str) -> Option<String> {
     let mut rest = xml;
     while let Some(pos) = rest.find(METADATA_NS) {
         let tag_start = rest[..pos].rfind('<')?;
         let tag_end = pos + rest[pos..].find('>')?;
-        if let Some(v) = attribute(&rest[tag_start..=tag_end], "level") {
-            return v.parse().ok().filter(|l: &f64| l.is_finite() && *l >= 1.0);
+        if let Some(v) = attribute(&rest[tag_start..=tag_end], attr) {
+            return Some(v);
         }
         rest = &rest[tag_end..];
     }
     None
+}
+
+/// The level recorded in the daemon's metadata element, if any.
+pub fn level(xml: &str) -> Option<f64> {
+    metadata_attribute(xml, "level")?
+        .parse()
+        .ok()
+        .filter(|l: &f64| l.is_finite() && *l >= 1.0)
+}
+
+/// The vNode CPU ids recorded in the metadata element, in order (empty
+/// when none, or when the list does not parse).
+pub fn recorded_cpus(xml: &str) -> Vec<u32> {
+    metadata_attribute(xml, "cpus")
+        .and_then(|text| {
+            text.split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| p.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// vCPU -> CPU ids from `<cputune><vcpupin>`.
@@ -225,5 +258,13 @@ mod tests {
         assert_eq!(level("<domain><metadata/></domain>"), None);
         let rewritten = format!("<metadata>\n <ns0:vm xmlns:ns0=\"{METADATA_NS}\" level=\"3.5\"/>");
         assert_eq!(level(&rewritten), Some(3.5));
+        assert!(recorded_cpus(&rewritten).is_empty());
+        let element = metadata_element(2.0, &[5, 1, 12]);
+        assert_eq!(element, "<vm level='2.0' cpus='5,1,12'/>");
+        let stored = format!(
+            "<metadata>\n <slackvm:vm xmlns:slackvm=\"{METADATA_NS}\" level=\"2.0\" cpus=\"5,1,12\"/>"
+        );
+        assert_eq!(recorded_cpus(&stored), vec![5, 1, 12]);
+        assert_eq!(level(&stored), Some(2.0));
     }
 }

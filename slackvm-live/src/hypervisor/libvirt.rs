@@ -1,25 +1,42 @@
 //! The libvirt backend (feature `live`, crate `virt` 0.5): defines and
 //! starts domains from [`super::domain_xml`], pins vCPUs, re-pins running
-//! domains, destroys and undefines on removal, reads CPU time and memory,
-//! and lists the domains present at start-up for adoption.
+//! domains, records each VM's vNode CPU ids in its metadata (so a restart
+//! restores the exact placement), destroys and undefines on removal, reads
+//! CPU time and memory, and lists the domains present (running or shut
+//! off) for adoption and reconciliation.
 //!
-//! Pinning flags: libvirt's test driver accepts only
-//! `VIR_DOMAIN_AFFECT_CURRENT`; on other drivers a running domain is pinned
-//! with `AFFECT_LIVE | AFFECT_CONFIG` so the pinning survives a restart.
+//! Connection: when a call fails and the connection is dead (libvirtd
+//! restarted: "client socket is closed"), the backend reopens it (3
+//! attempts, 0.1/0.3/0.9 s apart, each logged) and retries the call once;
+//! [`Hypervisor::health`] reports the state for `/status`.
+//!
+//! Flags: libvirt's test driver accepts only `VIR_DOMAIN_AFFECT_CURRENT`;
+//! on other drivers a running domain is changed with `AFFECT_LIVE |
+//! AFFECT_CONFIG` so the change survives a restart.
 
 use super::domain_xml::{self, DomainTemplate};
-use super::{FoundVm, Hypervisor, HypervisorError, VmSpec, VmUsage};
+use super::{BackendHealth, FoundVm, Hypervisor, HypervisorError, VmSpec, VmUsage};
 use crate::params::is_valid_vm_name;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 use virt::connect::Connect;
 use virt::domain::Domain;
 use virt::sys;
 
 /// Bytes of the CPU maps handed to libvirt (1024 CPUs).
 const CPUMAP_BYTES: usize = 128;
+/// Pauses before each reconnection attempt.
+const RECONNECT_BACKOFF_MS: [u64; 3] = [100, 300, 900];
+
+struct Link {
+    conn: Connect,
+    health: BackendHealth,
+}
 
 /// A libvirt connection and the template domains are defined from.
 pub struct LibvirtBackend {
-    conn: Connect,
+    uri: String,
+    link: Mutex<Link>,
     template: DomainTemplate,
     test_driver: bool,
 }
@@ -27,6 +44,7 @@ pub struct LibvirtBackend {
 impl std::fmt::Debug for LibvirtBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LibvirtBackend")
+            .field("uri", &self.uri)
             .field("template", &self.template)
             .field("test_driver", &self.test_driver)
             .finish()
@@ -64,36 +82,104 @@ impl LibvirtBackend {
     pub fn open(uri: &str, template: DomainTemplate) -> Result<Self, HypervisorError> {
         virt::error::clear_error_callback();
         let conn = Connect::open(Some(uri)).map_err(|e| backend_err("connect", uri, e))?;
-        Ok(LibvirtBackend {
-            conn,
-            template,
-            test_driver: uri.starts_with("test:"),
-        })
+        Ok(Self::from_connect(conn, template))
     }
 
     /// A backend over an open connection (shared: `Connect` is reference
     /// counted), e.g. to read back what the daemon did.
     pub fn from_connect(conn: Connect, template: DomainTemplate) -> Self {
-        let test_driver = conn.uri().map(|u| u.starts_with("test:")).unwrap_or(false);
+        let uri = conn.uri().unwrap_or_default();
         LibvirtBackend {
-            conn,
+            test_driver: uri.starts_with("test:"),
+            uri,
+            link: Mutex::new(Link {
+                conn,
+                health: BackendHealth {
+                    connected: true,
+                    ..BackendHealth::default()
+                },
+            }),
             template,
-            test_driver,
         }
+    }
+
+    fn link(&self) -> MutexGuard<'_, Link> {
+        self.link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The connection (a new reference to it).
     pub fn connection(&self) -> Connect {
-        self.conn.clone()
+        self.link().conn.clone()
     }
 
-    fn domain(&self, name: &str) -> Result<Domain, HypervisorError> {
-        self.conn
-            .lookup_domain_by_name(name)
+    /// Reopens the connection if it is dead; true when it was reopened.
+    fn revive(&self) -> Result<bool, HypervisorError> {
+        let mut link = self.link();
+        if link.conn.is_alive().unwrap_or(false) {
+            return Ok(false);
+        }
+        let mut last = String::new();
+        for (attempt, pause_ms) in RECONNECT_BACKOFF_MS.iter().enumerate() {
+            std::thread::sleep(Duration::from_millis(*pause_ms));
+            match Connect::open(Some(&self.uri)) {
+                Ok(conn) => {
+                    eprintln!(
+                        "info: libvirt: reconnected to {} (attempt {})",
+                        self.uri,
+                        attempt + 1
+                    );
+                    link.conn = conn;
+                    link.health.connected = true;
+                    link.health.reconnects += 1;
+                    return Ok(true);
+                }
+                Err(e) => {
+                    last = e.to_string();
+                    eprintln!(
+                        "warning: libvirt: reconnecting to {} (attempt {}): {last}",
+                        self.uri,
+                        attempt + 1
+                    );
+                }
+            }
+        }
+        link.health.connected = false;
+        link.health.last_error = Some(last.clone());
+        Err(HypervisorError::Backend {
+            operation: "connect",
+            vm: self.uri.clone(),
+            message: last,
+        })
+    }
+
+    /// Runs `op` on the connection; when it fails on a dead connection,
+    /// reconnects and runs it once more.
+    fn with_conn<T>(
+        &self,
+        op: impl Fn(&Connect) -> Result<T, HypervisorError>,
+    ) -> Result<T, HypervisorError> {
+        let conn = self.connection();
+        match op(&conn) {
+            Err(e) if !matches!(e, HypervisorError::AlreadyExists(_)) => {
+                drop(conn);
+                if self.revive()? {
+                    op(&self.connection())
+                } else {
+                    Err(e)
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn domain(conn: &Connect, name: &str) -> Result<Domain, HypervisorError> {
+        conn.lookup_domain_by_name(name)
             .map_err(|_| HypervisorError::UnknownVm(name.to_string()))
     }
 
-    fn pin_flags(&self, dom: &Domain) -> u32 {
+    fn change_flags(&self, dom: &Domain) -> u32 {
         if self.test_driver {
             sys::VIR_DOMAIN_AFFECT_CURRENT
         } else if dom.is_active().unwrap_or(false) {
@@ -105,14 +191,16 @@ impl LibvirtBackend {
 
     /// The domain XML as libvirt reports it.
     pub fn xml(&self, name: &str) -> Result<String, HypervisorError> {
-        self.domain(name)?
-            .xml_desc(0)
-            .map_err(|e| backend_err("xml_desc", name, e))
+        self.with_conn(|c| {
+            Self::domain(c, name)?
+                .xml_desc(0)
+                .map_err(|e| backend_err("xml_desc", name, e))
+        })
     }
 
     /// Pinning of every vCPU, read back with `virDomainGetVcpuPinInfo`.
     pub fn pin_info(&self, name: &str) -> Result<Vec<Vec<u32>>, HypervisorError> {
-        let dom = self.domain(name)?;
+        let dom = Self::domain(&self.connection(), name)?;
         let vcpus = dom
             .info()
             .map_err(|e| backend_err("info", name, e))?
@@ -143,7 +231,7 @@ impl LibvirtBackend {
             .collect())
     }
 
-    fn found(&self, dom: &Domain) -> Result<Option<FoundVm>, HypervisorError> {
+    fn found(dom: &Domain) -> Result<Option<FoundVm>, HypervisorError> {
         let name = dom.name().map_err(|e| backend_err("name", "-", e))?;
         if !is_valid_vm_name(&name) {
             eprintln!(
@@ -152,18 +240,11 @@ impl LibvirtBackend {
             );
             return Ok(None);
         }
-        if !dom.is_active().unwrap_or(false) {
-            eprintln!("warning: libvirt domain `{name}` is not running, not adopted");
-            return Ok(None);
-        }
         let info = dom.info().map_err(|e| backend_err("info", &name, e))?;
         let xml = dom
             .xml_desc(0)
             .map_err(|e| backend_err("xml_desc", &name, e))?;
         let level = domain_xml::level(&xml);
-        if level.is_none() {
-            eprintln!("warning: libvirt domain `{name}` has no SlackVM level in its metadata: adopted at level 1.0");
-        }
         Ok(Some(FoundVm {
             spec: VmSpec {
                 name,
@@ -173,6 +254,8 @@ impl LibvirtBackend {
                 disk: domain_xml::disk(&xml).map(Into::into),
             },
             level_recorded: level.is_some(),
+            running: dom.is_active().unwrap_or(false),
+            vnode_cpus: domain_xml::recorded_cpus(&xml),
         }))
     }
 }
@@ -182,83 +265,117 @@ impl Hypervisor for LibvirtBackend {
         "libvirt"
     }
 
-    fn start(&mut self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError> {
-        if self.conn.lookup_domain_by_name(&spec.name).is_ok() {
-            return Err(HypervisorError::AlreadyExists(spec.name.clone()));
-        }
+    fn start(&self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError> {
         let xml = domain_xml::render(&self.template, spec, cpus);
-        let dom = self
-            .conn
-            .define_domain_xml(&xml)
-            .map_err(|e| backend_err("define", &spec.name, e))?;
-        if let Err(e) = dom.create() {
-            if let Err(u) = dom.undefine() {
-                eprintln!(
-                    "warning: undefine `{}` after a failed start: {u}",
-                    spec.name
-                );
+        self.with_conn(|conn| {
+            if conn.lookup_domain_by_name(&spec.name).is_ok() {
+                return Err(HypervisorError::AlreadyExists(spec.name.clone()));
             }
-            return Err(backend_err("start", &spec.name, e));
-        }
-        Ok(())
-    }
-
-    fn pin(&mut self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError> {
-        let dom = self.domain(name)?;
-        let vcpus = dom
-            .info()
-            .map_err(|e| backend_err("info", name, e))?
-            .nr_virt_cpu;
-        let map = cpumap(cpus);
-        let flags = self.pin_flags(&dom);
-        for v in 0..vcpus {
-            dom.pin_vcpu_flags(v, &map, flags)
-                .map_err(|e| backend_err("pin", name, e))?;
-        }
-        Ok(())
-    }
-
-    fn stop(&mut self, name: &str) -> Result<(), HypervisorError> {
-        let dom = self.domain(name)?;
-        if dom.is_active().unwrap_or(false) {
-            dom.destroy().map_err(|e| backend_err("destroy", name, e))?;
-        }
-        dom.undefine().map_err(|e| backend_err("undefine", name, e))
-    }
-
-    fn existing(&mut self) -> Result<Vec<FoundVm>, HypervisorError> {
-        let mut doms = self
-            .conn
-            .list_all_domains(0)
-            .map_err(|e| backend_err("list", "-", e))?;
-        // Running domains by id (start order), then by name.
-        doms.sort_by_key(|d| (d.id().unwrap_or(u32::MAX), d.name().unwrap_or_default()));
-        let mut out = Vec::new();
-        for dom in &doms {
-            if let Some(found) = self.found(dom)? {
-                out.push(found);
+            let dom = conn
+                .define_domain_xml(&xml)
+                .map_err(|e| backend_err("define", &spec.name, e))?;
+            if let Err(e) = dom.create() {
+                if let Err(u) = dom.undefine() {
+                    eprintln!(
+                        "warning: undefine `{}` after a failed start: {u}",
+                        spec.name
+                    );
+                }
+                return Err(backend_err("start", &spec.name, e));
             }
-        }
-        Ok(out)
-    }
-
-    fn usage(&mut self, name: &str) -> Result<VmUsage, HypervisorError> {
-        let dom = self.domain(name)?;
-        let info = dom.info().map_err(|e| backend_err("info", name, e))?;
-        let rss_kb = dom.memory_stats(0).ok().and_then(|stats| {
-            stats
-                .iter()
-                .find(|s| s.tag == sys::VIR_DOMAIN_MEMORY_STAT_RSS)
-                .map(|s| s.val)
-        });
-        Ok(VmUsage {
-            cpu_time_ns: info.cpu_time,
-            mem_used_mb: Some(rss_kb.unwrap_or(info.memory) / 1024),
+            Ok(())
         })
     }
 
-    fn uuid(&mut self, name: &str) -> Option<String> {
-        self.domain(name).ok()?.uuid_string().ok()
+    fn pin(&self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError> {
+        let map = cpumap(cpus);
+        self.with_conn(|conn| {
+            let dom = Self::domain(conn, name)?;
+            let vcpus = dom
+                .info()
+                .map_err(|e| backend_err("info", name, e))?
+                .nr_virt_cpu;
+            let flags = self.change_flags(&dom);
+            for v in 0..vcpus {
+                dom.pin_vcpu_flags(v, &map, flags)
+                    .map_err(|e| backend_err("pin", name, e))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn record_cpus(&self, name: &str, vnode_cpus: &[u32]) -> Result<(), HypervisorError> {
+        self.with_conn(|conn| {
+            let dom = Self::domain(conn, name)?;
+            let xml = dom
+                .xml_desc(0)
+                .map_err(|e| backend_err("xml_desc", name, e))?;
+            let level = domain_xml::level(&xml).unwrap_or(1.0);
+            let element = domain_xml::metadata_element(level, vnode_cpus);
+            dom.set_metadata(
+                sys::VIR_DOMAIN_METADATA_ELEMENT as i32,
+                Some(&element),
+                Some(domain_xml::METADATA_PREFIX),
+                Some(domain_xml::METADATA_NS),
+                self.change_flags(&dom),
+            )
+            .map_err(|e| backend_err("set_metadata", name, e))
+        })
+    }
+
+    fn stop(&self, name: &str) -> Result<(), HypervisorError> {
+        self.with_conn(|conn| {
+            let dom = Self::domain(conn, name)?;
+            if dom.is_active().unwrap_or(false) {
+                dom.destroy().map_err(|e| backend_err("destroy", name, e))?;
+            }
+            dom.undefine().map_err(|e| backend_err("undefine", name, e))
+        })
+    }
+
+    fn existing(&self) -> Result<Vec<FoundVm>, HypervisorError> {
+        self.with_conn(|conn| {
+            let mut doms = conn
+                .list_all_domains(0)
+                .map_err(|e| backend_err("list", "-", e))?;
+            // Running domains by id (start order), then by name.
+            doms.sort_by_key(|d| (d.id().unwrap_or(u32::MAX), d.name().unwrap_or_default()));
+            let mut out = Vec::new();
+            for dom in &doms {
+                if let Some(found) = Self::found(dom)? {
+                    out.push(found);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn usage(&self, name: &str) -> Result<VmUsage, HypervisorError> {
+        self.with_conn(|conn| {
+            let dom = Self::domain(conn, name)?;
+            let info = dom.info().map_err(|e| backend_err("info", name, e))?;
+            let rss_kb = dom.memory_stats(0).ok().and_then(|stats| {
+                stats
+                    .iter()
+                    .find(|s| s.tag == sys::VIR_DOMAIN_MEMORY_STAT_RSS)
+                    .map(|s| s.val)
+            });
+            Ok(VmUsage {
+                cpu_time_ns: info.cpu_time,
+                mem_used_mb: Some(rss_kb.unwrap_or(info.memory) / 1024),
+            })
+        })
+    }
+
+    fn uuid(&self, name: &str) -> Option<String> {
+        Self::domain(&self.connection(), name)
+            .ok()?
+            .uuid_string()
+            .ok()
+    }
+
+    fn health(&self) -> BackendHealth {
+        self.link().health.clone()
     }
 }
 

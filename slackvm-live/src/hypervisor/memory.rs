@@ -1,18 +1,27 @@
 //! The in-memory backend: VMs exist only in the daemon, CPU usage is
 //! synthetic (a seeded random walk per VM, so runs are reproducible) and,
-//! when a state file is given, the VM list is persisted after every change
-//! so that a restarted daemon adopts its VMs as it would from libvirt.
+//! when a state file is given, the VM list (with each VM's vNode CPU ids)
+//! is persisted after every change so that a restarted daemon adopts its
+//! VMs onto the same CPUs, as it would from libvirt. The state file is the
+//! backend's truth: [`Hypervisor::existing`] reads it again, so a VM an
+//! operator deletes from the file (or marks `"running": false`) is seen by
+//! the daemon's reconciliation as a libvirt domain undefined or shut off
+//! outside the daemon would be. `latency` makes every start/stop take that
+//! long (outside the backend's lock), to test slow hypervisors.
 
 use super::{FoundVm, Hypervisor, HypervisorError, VmSpec, VmUsage};
 use slackvm_sim::rng::Rng;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 struct MemVm {
     spec: VmSpec,
     pinning: Vec<u32>,
+    vnode_cpus: Vec<u32>,
+    running: bool,
     rng: Rng,
     cpu_time_ns: u64,
     last_sample: Instant,
@@ -22,52 +31,122 @@ struct MemVm {
     seq: u64,
 }
 
+#[derive(Debug)]
+struct Inner {
+    vms: BTreeMap<String, MemVm>,
+    next_seq: u64,
+}
+
 /// VMs held in memory.
 #[derive(Debug)]
 pub struct MemoryBackend {
-    vms: BTreeMap<String, MemVm>,
+    inner: Mutex<Inner>,
     seed: u64,
-    next_seq: u64,
     state_file: Option<PathBuf>,
+    latency: Duration,
+}
+
+/// One VM of the state file.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StateVm {
+    #[serde(flatten)]
+    spec: VmSpec,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    vnode_cpus: Vec<u32>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    running: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StateFile {
-    vms: Vec<VmSpec>,
+    vms: Vec<StateVm>,
 }
 
 impl MemoryBackend {
     /// A backend with a seed for synthetic usage and an optional state file
     /// (loaded now when it exists).
     pub fn new(seed: u64, state_file: Option<PathBuf>) -> Result<Self, HypervisorError> {
-        let mut backend = MemoryBackend {
-            vms: BTreeMap::new(),
+        let backend = MemoryBackend {
+            inner: Mutex::new(Inner {
+                vms: BTreeMap::new(),
+                next_seq: 0,
+            }),
             seed,
-            next_seq: 0,
             state_file,
+            latency: Duration::ZERO,
         };
-        if let Some(path) = backend.state_file.clone() {
-            for spec in load_state(&path)? {
-                backend.insert(spec, Vec::new());
-            }
-        }
+        backend.reload()?;
         Ok(backend)
     }
 
-    /// CPU ids a VM is pinned to (tests, diagnostics).
-    pub fn pinning_of(&self, name: &str) -> Option<&[u32]> {
-        self.vms.get(name).map(|v| v.pinning.as_slice())
+    /// Every start and stop takes `latency` (slept outside the lock).
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
     }
 
-    fn insert(&mut self, spec: VmSpec, pinning: Vec<u32>) {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// CPU ids a VM is pinned to (tests, diagnostics).
+    pub fn pinning_of(&self, name: &str) -> Option<Vec<u32>> {
+        self.lock().vms.get(name).map(|v| v.pinning.clone())
+    }
+
+    /// Makes the VM list match the state file (when there is one): VMs
+    /// missing from the file vanish, new ones appear, flags are updated.
+    fn reload(&self) -> Result<(), HypervisorError> {
+        let Some(path) = &self.state_file else {
+            return Ok(());
+        };
+        let Some(saved) = load_state(path)? else {
+            return Ok(());
+        };
+        let mut inner = self.lock();
+        let keep: std::collections::BTreeSet<&str> =
+            saved.iter().map(|v| v.spec.name.as_str()).collect();
+        inner.vms.retain(|name, _| keep.contains(name.as_str()));
+        for vm in saved {
+            match inner.vms.get_mut(&vm.spec.name) {
+                Some(known) => {
+                    known.running = vm.running;
+                    known.vnode_cpus = vm.vnode_cpus;
+                }
+                None => self.insert(&mut inner, vm.spec, Vec::new(), vm.vnode_cpus, vm.running),
+            }
+        }
+        Ok(())
+    }
+
+    fn insert(
+        &self,
+        inner: &mut Inner,
+        spec: VmSpec,
+        pinning: Vec<u32>,
+        vnode_cpus: Vec<u32>,
+        running: bool,
+    ) {
         let rng = Rng::derive(self.seed, &spec.name, 0);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.vms.insert(
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.vms.insert(
             spec.name.clone(),
             MemVm {
                 spec,
                 pinning,
+                vnode_cpus,
+                running,
                 rng,
                 cpu_time_ns: 0,
                 last_sample: Instant::now(),
@@ -77,13 +156,13 @@ impl MemoryBackend {
         );
     }
 
-    fn ordered_specs(&self) -> Vec<VmSpec> {
-        let mut vms: Vec<&MemVm> = self.vms.values().collect();
+    fn ordered(inner: &Inner) -> Vec<&MemVm> {
+        let mut vms: Vec<&MemVm> = inner.vms.values().collect();
         vms.sort_by_key(|v| v.seq);
-        vms.into_iter().map(|v| v.spec.clone()).collect()
+        vms
     }
 
-    fn persist(&self) -> Result<(), HypervisorError> {
+    fn persist(&self, inner: &Inner) -> Result<(), HypervisorError> {
         let Some(path) = &self.state_file else {
             return Ok(());
         };
@@ -91,32 +170,41 @@ impl MemoryBackend {
             path: path.display().to_string(),
             message,
         };
-        let body = serde_json::to_string_pretty(&StateFile {
-            vms: self.ordered_specs(),
-        })
-        .map_err(|e| err(e.to_string()))?;
+        let vms = Self::ordered(inner)
+            .into_iter()
+            .map(|v| StateVm {
+                spec: v.spec.clone(),
+                vnode_cpus: v.vnode_cpus.clone(),
+                running: v.running,
+            })
+            .collect();
+        let body =
+            serde_json::to_string_pretty(&StateFile { vms }).map_err(|e| err(e.to_string()))?;
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, body).map_err(|e| err(e.to_string()))?;
         std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
     }
+
+    fn slow_down(&self) {
+        if !self.latency.is_zero() {
+            std::thread::sleep(self.latency);
+        }
+    }
 }
 
-fn load_state(path: &Path) -> Result<Vec<VmSpec>, HypervisorError> {
+/// The saved VMs (`None`: no file yet).
+fn load_state(path: &Path) -> Result<Option<Vec<StateVm>>, HypervisorError> {
+    let err = |message: String| HypervisorError::State {
+        path: path.display().to_string(),
+        message,
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(HypervisorError::State {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(err(e.to_string())),
     };
-    let state: StateFile = serde_json::from_str(&text).map_err(|e| HypervisorError::State {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    Ok(state.vms)
+    let state: StateFile = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+    Ok(Some(state.vms))
 }
 
 /// Next synthetic utilisation: a bounded random walk in [0.02, 1].
@@ -130,20 +218,26 @@ impl Hypervisor for MemoryBackend {
         "memory"
     }
 
-    fn start(&mut self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError> {
-        if self.vms.contains_key(&spec.name) {
+    fn start(&self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError> {
+        if self.lock().vms.contains_key(&spec.name) {
             return Err(HypervisorError::AlreadyExists(spec.name.clone()));
         }
-        self.insert(spec.clone(), cpus.to_vec());
-        if let Err(e) = self.persist() {
-            self.vms.remove(&spec.name);
+        self.slow_down();
+        let mut inner = self.lock();
+        if inner.vms.contains_key(&spec.name) {
+            return Err(HypervisorError::AlreadyExists(spec.name.clone()));
+        }
+        self.insert(&mut inner, spec.clone(), cpus.to_vec(), Vec::new(), true);
+        if let Err(e) = self.persist(&inner) {
+            inner.vms.remove(&spec.name);
             return Err(e);
         }
         Ok(())
     }
 
-    fn pin(&mut self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError> {
-        let vm = self
+    fn pin(&self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError> {
+        let mut inner = self.lock();
+        let vm = inner
             .vms
             .get_mut(name)
             .ok_or_else(|| HypervisorError::UnknownVm(name.to_string()))?;
@@ -151,31 +245,50 @@ impl Hypervisor for MemoryBackend {
         Ok(())
     }
 
-    fn stop(&mut self, name: &str) -> Result<(), HypervisorError> {
-        let vm = self
+    fn record_cpus(&self, name: &str, vnode_cpus: &[u32]) -> Result<(), HypervisorError> {
+        let mut inner = self.lock();
+        let vm = inner
+            .vms
+            .get_mut(name)
+            .ok_or_else(|| HypervisorError::UnknownVm(name.to_string()))?;
+        vm.vnode_cpus = vnode_cpus.to_vec();
+        self.persist(&inner)
+    }
+
+    fn stop(&self, name: &str) -> Result<(), HypervisorError> {
+        if !self.lock().vms.contains_key(name) {
+            return Err(HypervisorError::UnknownVm(name.to_string()));
+        }
+        self.slow_down();
+        let mut inner = self.lock();
+        let vm = inner
             .vms
             .remove(name)
             .ok_or_else(|| HypervisorError::UnknownVm(name.to_string()))?;
-        if let Err(e) = self.persist() {
-            self.vms.insert(name.to_string(), vm);
+        if let Err(e) = self.persist(&inner) {
+            inner.vms.insert(name.to_string(), vm);
             return Err(e);
         }
         Ok(())
     }
 
-    fn existing(&mut self) -> Result<Vec<FoundVm>, HypervisorError> {
-        Ok(self
-            .ordered_specs()
+    fn existing(&self) -> Result<Vec<FoundVm>, HypervisorError> {
+        self.reload()?;
+        let inner = self.lock();
+        Ok(Self::ordered(&inner)
             .into_iter()
-            .map(|spec| FoundVm {
-                spec,
+            .map(|v| FoundVm {
+                spec: v.spec.clone(),
                 level_recorded: true,
+                running: v.running,
+                vnode_cpus: v.vnode_cpus.clone(),
             })
             .collect())
     }
 
-    fn usage(&mut self, name: &str) -> Result<VmUsage, HypervisorError> {
-        let vm = self
+    fn usage(&self, name: &str) -> Result<VmUsage, HypervisorError> {
+        let mut inner = self.lock();
+        let vm = inner
             .vms
             .get_mut(name)
             .ok_or_else(|| HypervisorError::UnknownVm(name.to_string()))?;
@@ -190,7 +303,7 @@ impl Hypervisor for MemoryBackend {
         })
     }
 
-    fn uuid(&mut self, _name: &str) -> Option<String> {
+    fn uuid(&self, _name: &str) -> Option<String> {
         None
     }
 }
@@ -215,13 +328,13 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("state.json");
         let _ = std::fs::remove_file(&path);
-        let mut b = MemoryBackend::new(1, Some(path.clone())).unwrap();
+        let b = MemoryBackend::new(1, Some(path.clone())).unwrap();
         b.start(&spec("zz"), &[0, 1]).unwrap();
         b.start(&spec("aa"), &[2, 3]).unwrap();
         b.start(&spec("mm"), &[4]).unwrap();
         b.stop("aa").unwrap();
         assert!(b.start(&spec("zz"), &[0]).is_err());
-        let mut again = MemoryBackend::new(1, Some(path)).unwrap();
+        let again = MemoryBackend::new(1, Some(path)).unwrap();
         let names: Vec<String> = again
             .existing()
             .unwrap()

@@ -2,8 +2,9 @@
 //! a CPU set, re-pin it, stop it, list the VMs already there (adoption at
 //! start-up) and read usage. Backends: [`memory::MemoryBackend`] (default,
 //! runs anywhere) and, with feature `live`, `libvirt::LibvirtBackend`.
-//! Calls are blocking; the local daemon runs them on tokio's blocking pool
-//! while holding the scheduler lock.
+//! Calls are blocking and take `&self` (backends lock what they need
+//! inside): the local daemon runs them on tokio's blocking pool WITHOUT
+//! holding the scheduler lock, so reads never wait for a hypervisor.
 
 pub mod domain_xml;
 pub mod memory;
@@ -36,6 +37,11 @@ pub struct FoundVm {
     pub spec: VmSpec,
     /// False when the level was missing and defaulted to 1.0.
     pub level_recorded: bool,
+    /// False when the VM exists but is shut off.
+    pub running: bool,
+    /// CPU ids of its vNode in the order the scheduler added them, as
+    /// recorded by [`Hypervisor::record_cpus`] (empty: none recorded).
+    pub vnode_cpus: Vec<u32>,
 }
 
 /// Usage counters of one VM.
@@ -77,20 +83,44 @@ pub enum HypervisorError {
     },
 }
 
+/// What a backend says about itself in `/status` (`backend` key).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BackendHealth {
+    /// False while the backend cannot be reached (e.g. libvirtd down).
+    pub connected: bool,
+    /// Reconnections since start.
+    pub reconnects: u64,
+    /// The last connection error, if any.
+    pub last_error: Option<String>,
+}
+
 /// A hypervisor backend.
-pub trait Hypervisor: Send {
+pub trait Hypervisor: Send + Sync {
     /// Backend name (`memory`, `libvirt`).
     fn kind(&self) -> &'static str;
     /// Creates and starts a VM whose every vCPU is pinned to `cpus`.
-    fn start(&mut self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError>;
+    fn start(&self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError>;
     /// Pins every vCPU of a running VM to `cpus`.
-    fn pin(&mut self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError>;
+    fn pin(&self, name: &str, cpus: &[u32]) -> Result<(), HypervisorError>;
     /// Stops and deletes a VM.
-    fn stop(&mut self, name: &str) -> Result<(), HypervisorError>;
+    fn stop(&self, name: &str) -> Result<(), HypervisorError>;
     /// VMs already present (adopted at start-up), in a stable order.
-    fn existing(&mut self) -> Result<Vec<FoundVm>, HypervisorError>;
+    fn existing(&self) -> Result<Vec<FoundVm>, HypervisorError>;
     /// Usage counters of a VM.
-    fn usage(&mut self, name: &str) -> Result<VmUsage, HypervisorError>;
+    fn usage(&self, name: &str) -> Result<VmUsage, HypervisorError>;
     /// A stable identifier of the VM (libvirt UUID), if any.
-    fn uuid(&mut self, name: &str) -> Option<String>;
+    fn uuid(&self, name: &str) -> Option<String>;
+    /// Persists the VM's vNode CPU ids (ordered) so a restart restores the
+    /// exact placement.
+    fn record_cpus(&self, name: &str, vnode_cpus: &[u32]) -> Result<(), HypervisorError> {
+        let _ = (name, vnode_cpus);
+        Ok(())
+    }
+    /// Connection health (always connected unless the backend says not).
+    fn health(&self) -> BackendHealth {
+        BackendHealth {
+            connected: true,
+            ..BackendHealth::default()
+        }
+    }
 }

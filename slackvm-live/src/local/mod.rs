@@ -1,21 +1,24 @@
 //! The local daemon: THE local scheduler of `slackvm-sim` ([`Host`],
-//! driven only through [`LocalScheduler`]) and a hypervisor backend, kept
-//! together in one [`LocalCore`] behind one lock, so concurrent requests
-//! are serialised and no CPU is ever handed out twice. Every change is a
-//! transaction: the scheduler decides, the hypervisor applies, and a failed
-//! hypervisor call restores the scheduler snapshot taken before.
+//! driven only through [`LocalScheduler`]) and a hypervisor backend. The
+//! scheduler state ([`LocalCore`]) sits behind a lock that is NEVER held
+//! across a hypervisor call: a deployment reserves its CPUs and memory in
+//! the scheduler, the hypervisor starts the VM with no lock held, then the
+//! reservation is committed or rolled back ([`txn`]). Reads (`/status`,
+//! `/listvm`, ...) only wait for scheduler bookkeeping. This module holds
+//! the bookkeeping and the start-up adoption; [`txn`] the transactions,
+//! re-pinning and reconciliation.
 
 mod routes;
+pub mod txn;
 
 pub use routes::{router, LocalDaemon, LocalOptions};
 
-use crate::hypervisor::{Hypervisor, HypervisorError, VmSpec};
+use crate::hypervisor::{FoundVm, Hypervisor, HypervisorError, VmSpec};
 use serde_json::{json, Map, Value};
-use slackvm_sim::scheduler::{
-    DeployError, LocalScheduler, Placement, Removal, RemoveError, VmRequest,
-};
+use slackvm_sim::scheduler::{DeployError, LocalScheduler, RemoveError, VmRequest};
 use slackvm_sim::{pyfmt, Host};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Why a deployment failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,12 +39,15 @@ pub enum RemoveFailure {
     /// No such VM.
     #[error(transparent)]
     NotHosted(#[from] RemoveError),
+    /// The VM is being deployed or removed by another request.
+    #[error("VM `{0}` is busy (a deployment or removal is in progress)")]
+    Busy(String),
     /// The hypervisor failed; the scheduler was rolled back.
     #[error("hypervisor: {0}")]
     Hypervisor(#[source] HypervisorError),
 }
 
-/// What adoption at start-up did.
+/// What adoption at start-up (or reconciliation) did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdoptReport {
     /// VMs now managed, in adoption order.
@@ -50,13 +56,26 @@ pub struct AdoptReport {
     pub refused: Vec<(String, String)>,
     /// VMs adopted at level 1.0 because none was recorded.
     pub defaulted_level: Vec<String>,
+    /// VMs put back on their recorded CPUs.
+    pub restored_exactly: Vec<String>,
+    /// VMs adopted while shut off (their resources stay booked).
+    pub shut_off: Vec<String>,
+    /// VMs the daemon managed that vanished from the hypervisor (released).
+    pub released: Vec<String>,
 }
 
-/// The scheduler and the hypervisor of one host.
+/// The scheduler of one host and its bookkeeping.
 pub struct LocalCore {
     host: Host,
-    hv: Box<dyn Hypervisor>,
+    hv: Arc<dyn Hypervisor>,
+    /// VMs running (committed), by name.
     specs: BTreeMap<String, VmSpec>,
+    /// VMs reserved in the scheduler whose hypervisor call is in flight.
+    busy: BTreeMap<String, &'static str>,
+    /// Reserved VMs whose reservation created their vNode.
+    created_vnode: std::collections::BTreeSet<String>,
+    /// VMs whose last pinning failed, with the error.
+    faulty: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for LocalCore {
@@ -64,6 +83,7 @@ impl std::fmt::Debug for LocalCore {
         f.debug_struct("LocalCore")
             .field("backend", &self.hv.kind())
             .field("vms", &self.specs.len())
+            .field("busy", &self.busy)
             .finish()
     }
 }
@@ -77,8 +97,11 @@ impl LocalCore {
     pub fn new(host: Host, hv: Box<dyn Hypervisor>) -> Self {
         LocalCore {
             host,
-            hv,
+            hv: Arc::from(hv),
             specs: BTreeMap::new(),
+            busy: BTreeMap::new(),
+            created_vnode: std::collections::BTreeSet::new(),
+            faulty: BTreeMap::new(),
         }
     }
 
@@ -88,103 +111,199 @@ impl LocalCore {
     }
 
     /// The backend.
-    pub fn hypervisor(&mut self) -> &mut dyn Hypervisor {
-        self.hv.as_mut()
+    pub fn hypervisor(&self) -> &dyn Hypervisor {
+        self.hv.as_ref()
     }
 
-    /// Specs of the managed VMs.
+    /// A shared handle on the backend (to call it without the lock).
+    pub fn hypervisor_handle(&self) -> Arc<dyn Hypervisor> {
+        Arc::clone(&self.hv)
+    }
+
+    /// Specs of the managed (running) VMs.
     pub fn specs(&self) -> &BTreeMap<String, VmSpec> {
         &self.specs
     }
 
-    /// Places the VMs the hypervisor already runs (in its order), then pins
-    /// each to the set the scheduler gives it.
+    /// VMs whose pinning failed, with the error.
+    pub fn faulty(&self) -> &BTreeMap<String, String> {
+        &self.faulty
+    }
+
+    /// Places a VM found on the hypervisor: on its recorded CPUs when
+    /// they can be honoured, else by the placement rule.
+    fn place_found(&mut self, found: &FoundVm, report: &mut AdoptReport) -> Result<(), String> {
+        let req = request_of(&found.spec);
+        let name = &found.spec.name;
+        if !found.vnode_cpus.is_empty() {
+            match self.host.restore(&req, &found.vnode_cpus) {
+                Ok(_) => {
+                    report.restored_exactly.push(name.clone());
+                    return Ok(());
+                }
+                Err(e) => eprintln!(
+                    "warning: VM `{name}`: recorded CPUs not restored ({e}); placed again"
+                ),
+            }
+        }
+        self.host
+            .deploy(&req)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Takes a VM found on the hypervisor under management.
+    fn adopt_one(&mut self, found: FoundVm, report: &mut AdoptReport) {
+        let name = found.spec.name.clone();
+        if let Err(e) = self.place_found(&found, report) {
+            eprintln!("warning: cannot adopt VM `{name}`: {e}");
+            report.refused.push((name, e));
+            return;
+        }
+        if !found.level_recorded {
+            report.defaulted_level.push(name.clone());
+        }
+        if !found.running {
+            eprintln!("warning: VM `{name}` is shut off: adopted, its resources stay booked until /remove");
+            report.shut_off.push(name.clone());
+        }
+        self.specs.insert(name.clone(), found.spec);
+        report.adopted.push(name);
+    }
+
+    /// Places the VMs the hypervisor already has (in its order, on their
+    /// recorded CPUs when possible), then pins each to the set the
+    /// scheduler gives it and records its vNode CPUs. A pin failure marks
+    /// that VM (see [`LocalCore::faulty`]), it does not fail adoption.
     pub fn adopt(&mut self) -> Result<AdoptReport, HypervisorError> {
         let mut report = AdoptReport::default();
         for found in self.hv.existing()? {
-            let name = found.spec.name.clone();
-            match self.host.deploy(&request_of(&found.spec)) {
-                Ok(_) => {
-                    if !found.level_recorded {
-                        report.defaulted_level.push(name.clone());
-                    }
-                    self.specs.insert(name.clone(), found.spec);
-                    report.adopted.push(name);
-                }
-                Err(e) => {
-                    eprintln!("warning: cannot adopt VM `{name}`: {e}");
-                    report.refused.push((name, e.to_string()));
-                }
-            }
+            self.adopt_one(found, &mut report);
         }
-        let pinning = self.host.pinning();
-        for name in &report.adopted {
-            if let Some(cpus) = pinning.get(name) {
-                self.hv.pin(name, cpus)?;
-            }
+        let want = self.wanted_pins();
+        for (name, (cpus, vnode_cpus)) in &want {
+            let pinned = self
+                .hv
+                .pin(name, cpus)
+                .and_then(|()| self.hv.record_cpus(name, vnode_cpus));
+            self.note_pin(name, pinned);
         }
         Ok(report)
     }
 
-    /// Deploys a VM: scheduler first, then the hypervisor creates it pinned
-    /// to its vNode and re-pins the VMs whose set changed. Any hypervisor
-    /// failure restores the scheduler as it was.
-    pub fn deploy(&mut self, spec: VmSpec) -> Result<Placement, DeployFailure> {
-        let snapshot = self.host.clone();
-        let before = self.host.pinning();
-        let placement = self.host.deploy(&request_of(&spec))?;
-        let after = self.host.pinning();
-        let cpus = after.get(&spec.name).cloned().unwrap_or_default();
-        if let Err(e) = self.hv.start(&spec, &cpus) {
-            self.host = snapshot;
-            return Err(DeployFailure::Hypervisor(e));
-        }
-        if let Err(e) = self.repin(&before, &after) {
-            if let Err(stop) = self.hv.stop(&spec.name) {
-                eprintln!("warning: rollback of `{}`: {stop}", spec.name);
+    /// Records the outcome of pinning a VM (logged once per change).
+    pub fn note_pin(&mut self, name: &str, outcome: Result<(), HypervisorError>) {
+        match outcome {
+            Ok(()) => {
+                if self.faulty.remove(name).is_some() {
+                    eprintln!("info: VM `{name}` pinned again");
+                }
             }
-            self.host = snapshot;
-            if let Err(back) = self.repin(&after, &before) {
-                eprintln!("warning: restoring pinning after a failed deployment: {back}");
+            Err(e) => {
+                if self.specs.contains_key(name) {
+                    eprintln!("warning: VM `{name}` could not be pinned: {e}");
+                    self.faulty.insert(name.to_string(), e.to_string());
+                }
             }
-            return Err(DeployFailure::Hypervisor(e));
         }
+    }
+
+    /// For every running VM: its pinning set and its vNode's CPU ids.
+    pub fn wanted_pins(&self) -> BTreeMap<String, (Vec<u32>, Vec<u32>)> {
+        let pinning = self.host.pinning();
+        self.specs
+            .iter()
+            .filter_map(|(name, spec)| {
+                let cpus = pinning.get(name)?.clone();
+                let vi = self.host.vnode_of_level(spec.level)?;
+                Some((name.clone(), (cpus, self.host.vnode_cpu_ids(vi))))
+            })
+            .collect()
+    }
+
+    /// Reserves a VM in the scheduler (marked busy); returns the CPUs to
+    /// start it on.
+    pub fn reserve(&mut self, spec: &VmSpec) -> Result<Vec<u32>, DeployError> {
+        if self.busy.contains_key(&spec.name) {
+            return Err(DeployError::AlreadyHosted {
+                vm: spec.name.clone(),
+            });
+        }
+        let new_vnode = self.host.vnode_of_level(spec.level).is_none();
+        self.host.deploy(&request_of(spec))?;
+        self.busy.insert(spec.name.clone(), "deploying");
+        if new_vnode {
+            self.created_vnode.insert(spec.name.clone());
+        }
+        Ok(self.host.pinning().remove(&spec.name).unwrap_or_default())
+    }
+
+    /// The hypervisor created the reserved VM: it is now managed.
+    pub fn commit(&mut self, spec: VmSpec) {
+        debug_assert!(self.host.vm(&spec.name).is_some());
+        self.busy.remove(&spec.name);
+        self.created_vnode.remove(&spec.name);
         self.specs.insert(spec.name.clone(), spec);
-        Ok(placement)
     }
 
-    /// Removes a VM: scheduler first, then the hypervisor destroys it (a
-    /// failure restores the scheduler), then the remaining VMs whose set
-    /// changed are re-pinned (a failure there is only logged: the VM is
-    /// already gone).
-    pub fn remove(&mut self, name: &str) -> Result<Removal, RemoveFailure> {
-        let snapshot = self.host.clone();
-        let before = self.host.pinning();
-        let removal = self.host.remove(name)?;
-        if let Err(e) = self.hv.stop(name) {
-            self.host = snapshot;
-            return Err(RemoveFailure::Hypervisor(e));
-        }
+    /// Undoes a reservation whose VM did not start (or was stopped again
+    /// by a rollback): the host is as before it, vNode included.
+    pub fn cancel(&mut self, name: &str, created_vnode: bool) {
+        self.busy.remove(name);
         self.specs.remove(name);
-        let after = self.host.pinning();
-        if let Err(e) = self.repin(&before, &after) {
-            eprintln!("warning: re-pinning after removing `{name}`: {e}");
+        self.faulty.remove(name);
+        let created = self.created_vnode.remove(name) || created_vnode;
+        if let Err(e) = self.host.cancel(name, created) {
+            eprintln!("warning: cancelling `{name}`: {e}");
         }
-        Ok(removal)
     }
 
-    /// Pins the VMs present in both maps whose set changed.
-    fn repin(
-        &mut self,
-        before: &BTreeMap<String, Vec<u32>>,
-        after: &BTreeMap<String, Vec<u32>>,
-    ) -> Result<(), HypervisorError> {
-        for (name, cpus) in after {
-            if before.get(name).is_some_and(|old| old != cpus) {
-                self.hv.pin(name, cpus)?;
-            }
+    /// True when the reservation of `name` created its vNode.
+    pub fn created_vnode(&self, name: &str) -> bool {
+        self.created_vnode.contains(name)
+    }
+
+    /// Releases a VM from the scheduler (removal done, vanished domain).
+    pub fn release(&mut self, name: &str) {
+        self.busy.remove(name);
+        self.specs.remove(name);
+        self.faulty.remove(name);
+        if let Err(e) = self.host.remove(name) {
+            eprintln!("warning: releasing `{name}`: {e}");
         }
+    }
+
+    /// Marks a running VM as being removed.
+    pub fn begin_removal(&mut self, name: &str) -> Result<(), RemoveFailure> {
+        if self.busy.contains_key(name) {
+            return Err(RemoveFailure::Busy(name.to_string()));
+        }
+        if !self.specs.contains_key(name) {
+            return Err(RemoveFailure::NotHosted(RemoveError::NotHosted {
+                vm: name.to_string(),
+            }));
+        }
+        self.busy.insert(name.to_string(), "removing");
         Ok(())
+    }
+
+    /// A removal failed on the hypervisor: the VM stays managed.
+    pub fn abort_removal(&mut self, name: &str) {
+        self.busy.remove(name);
+    }
+
+    /// `{"kind", "connected", "reconnects", "last_error", "faulty": {vm:
+    /// error}, "busy": {vm: "deploying"|"removing"}}`.
+    pub fn health_json(&self) -> Value {
+        let h = self.hv.health();
+        json!({
+            "kind": self.hv.kind(),
+            "connected": h.connected,
+            "reconnects": h.reconnects,
+            "last_error": h.last_error,
+            "faulty": self.faulty,
+            "busy": self.busy,
+        })
     }
 
     /// `{"vms": {name: [cpu ids]}, "vnodes": {"<level>": [cpu ids held]}}`.
@@ -203,5 +322,33 @@ impl LocalCore {
             .map(|(i, v)| (pyfmt::float(v.level()), json!(self.host.vnode_cpu_ids(i))))
             .collect();
         json!({"vms": vms, "vnodes": vnodes})
+    }
+
+    /// Reconciliation with what the hypervisor has: managed VMs it no
+    /// longer has are released; VMs it has that nobody manages are
+    /// adopted. VMs with a call in flight are left alone.
+    pub fn reconcile(&mut self, found: Vec<FoundVm>) -> AdoptReport {
+        let mut report = AdoptReport::default();
+        let present: std::collections::BTreeSet<&str> =
+            found.iter().map(|f| f.spec.name.as_str()).collect();
+        let vanished: Vec<String> = self
+            .specs
+            .keys()
+            .filter(|n| !present.contains(n.as_str()) && !self.busy.contains_key(*n))
+            .cloned()
+            .collect();
+        for name in vanished {
+            eprintln!("warning: VM `{name}` vanished from the hypervisor: released");
+            self.release(&name);
+            report.released.push(name);
+        }
+        for f in found {
+            let name = &f.spec.name;
+            if self.host.vm(name).is_none() && !self.busy.contains_key(name) {
+                eprintln!("info: VM `{name}` found on the hypervisor: adopting it");
+                self.adopt_one(f, &mut report);
+            }
+        }
+        report
     }
 }

@@ -1,13 +1,15 @@
 //! HTTP routes of the local daemon (http-api.md): `/`, `/deploy`,
 //! `/remove`, `/progress`, `/status`, `/listvm`, plus `/pinning` (CPU sets
 //! per VM and per vNode, for operators and tests). Parameters are
-//! validated before the scheduler lock is taken; scheduler + hypervisor
-//! work runs on the blocking pool under the lock.
+//! validated before anything is reserved; scheduler bookkeeping is done
+//! under the core lock, hypervisor calls outside it ([`super::txn`]).
 
+use super::txn::Shared;
 use super::{DeployFailure, LocalCore, RemoveFailure};
-use crate::api::{self, TokenGuard};
+use crate::api;
+use crate::guard::{self, Guard};
 use crate::hypervisor::VmSpec;
-use crate::params::{self, QueryParams};
+use crate::params::{self, DiskPolicy, Levels, QueryParams};
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,42 +17,47 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::json;
 use slackvm_sim::scheduler::{DeployError, LocalScheduler};
-use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
 /// Request-handling options of a local daemon.
 #[derive(Debug, Clone, Default)]
 pub struct LocalOptions {
-    /// Canonical directory disk images must lie under (`None`: no disk
-    /// image accepted).
-    pub image_root: Option<PathBuf>,
+    /// Where disk images may come from.
+    pub disks: DiskPolicy,
     /// Bearer token required on every request.
     pub token: Option<String>,
+    /// Accepted `oc` levels.
+    pub levels: Levels,
 }
 
 /// Shared state of a local daemon.
 #[derive(Debug, Clone)]
 pub struct LocalDaemon {
-    /// Scheduler + hypervisor, one lock.
+    /// Scheduler and bookkeeping (never locked across a hypervisor call).
     pub core: Arc<Mutex<LocalCore>>,
-    image_root: Option<PathBuf>,
+    /// The transactions over it.
+    pub shared: Shared,
+    disks: Arc<DiskPolicy>,
+    levels: Arc<Levels>,
 }
 
 impl LocalDaemon {
-    /// Wraps a core.
-    pub fn new(core: LocalCore, image_root: Option<PathBuf>) -> Self {
+    /// Wraps a core whose VMs are adopted already.
+    pub fn new(core: LocalCore, disks: DiskPolicy, levels: Levels) -> Self {
+        let shared = Shared::new(core);
         LocalDaemon {
-            core: Arc::new(Mutex::new(core)),
-            image_root,
+            core: shared.core.clone(),
+            shared,
+            disks: Arc::new(disks),
+            levels: Arc::new(levels),
         }
     }
 }
 
 /// The router of a local daemon.
 pub fn router(core: LocalCore, opts: LocalOptions) -> (Router, LocalDaemon) {
-    let daemon = LocalDaemon::new(core, opts.image_root);
-    let guard = TokenGuard::new(opts.token.as_deref());
+    let daemon = LocalDaemon::new(core, opts.disks, opts.levels);
     let app = Router::new()
         .route("/", get(root))
         .route("/deploy", get(deploy))
@@ -59,37 +66,17 @@ pub fn router(core: LocalCore, opts: LocalOptions) -> (Router, LocalDaemon) {
         .route("/status", get(status))
         .route("/listvm", get(listvm))
         .route("/pinning", get(pinning))
-        .with_state(daemon.clone())
-        .layer(axum::middleware::from_fn_with_state(
-            guard,
-            api::require_token,
-        ));
-    (app, daemon)
+        .with_state(daemon.clone());
+    (guard::wrap(app, Guard::new(opts.token.as_deref())), daemon)
 }
 
 async fn root() -> &'static str {
     "SlackVM local scheduler is running\n"
 }
 
-/// Runs `f` on the blocking pool with the core locked.
-async fn with_core<T: Send + 'static>(
-    daemon: &LocalDaemon,
-    f: impl FnOnce(&mut LocalCore) -> T + Send + 'static,
-) -> Result<T, Response> {
-    let mut guard = daemon.core.clone().lock_owned().await;
-    tokio::task::spawn_blocking(move || f(&mut guard))
-        .await
-        .map_err(|e| {
-            api::failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &format!("internal error: {e}"),
-            )
-        })
-}
-
 async fn deploy(State(daemon): State<LocalDaemon>, RawQuery(raw): RawQuery) -> Response {
     let q = QueryParams::parse(raw.as_deref());
-    let p = match params::deploy(&q, daemon.image_root.as_deref()) {
+    let p = match params::deploy(&q, &daemon.disks, &daemon.levels) {
         Ok(p) => p,
         Err(e) => return api::bad_param(&e),
     };
@@ -100,11 +87,21 @@ async fn deploy(State(daemon): State<LocalDaemon>, RawQuery(raw): RawQuery) -> R
         level: p.level,
         disk: p.qcow2,
     };
-    match with_core(&daemon, move |core| core.deploy(spec)).await {
-        Ok(Ok(_)) => api::success(),
-        Ok(Err(e)) => deploy_failure(&e),
-        Err(resp) => resp,
+    match daemon.shared.deploy(spec).await {
+        Ok(()) => api::success(),
+        Err(e) => deploy_failure(&e),
     }
+}
+
+/// The prototype's refusal text for a resource (`Not enough space on res
+/// cpu`).
+pub fn refusal_text(e: &DeployError) -> String {
+    let res = if e.resource().contains("mem") {
+        "mem"
+    } else {
+        "cpu"
+    };
+    format!("Not enough space on res {res}")
 }
 
 fn deploy_failure(e: &DeployFailure) -> Response {
@@ -115,7 +112,7 @@ fn deploy_failure(e: &DeployFailure) -> Response {
         DeployFailure::Refused(d @ DeployError::InvalidRequest { .. }) => {
             api::failure(StatusCode::BAD_REQUEST, &d.to_string())
         }
-        DeployFailure::Refused(d) => api::failure(StatusCode::OK, d.resource()),
+        DeployFailure::Refused(d) => api::failure(StatusCode::OK, &refusal_text(d)),
         DeployFailure::Hypervisor(_) => {
             api::failure(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())
         }
@@ -128,19 +125,18 @@ async fn remove(State(daemon): State<LocalDaemon>, RawQuery(raw): RawQuery) -> R
         Ok(n) => n,
         Err(e) => return api::bad_param(&e),
     };
-    match with_core(&daemon, move |core| core.remove(&name)).await {
-        Ok(Ok(_)) => api::success(),
-        Ok(Err(e @ RemoveFailure::NotHosted(_))) => {
-            api::failure(StatusCode::NOT_FOUND, &e.to_string())
-        }
-        Ok(Err(e)) => api::failure(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-        Err(resp) => resp,
+    match daemon.shared.remove(&name).await {
+        Ok(()) => api::success(),
+        // The prototype's text for an unknown VM.
+        Err(RemoveFailure::NotHosted(_)) => api::failure(StatusCode::NOT_FOUND, "does not exist"),
+        Err(e @ RemoveFailure::Busy(_)) => api::failure(StatusCode::CONFLICT, &e.to_string()),
+        Err(e) => api::failure(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
 async fn progress(State(daemon): State<LocalDaemon>, RawQuery(raw): RawQuery) -> Response {
     let q = QueryParams::parse(raw.as_deref());
-    let (vcpus, mem_mb, level) = match params::progress(&q) {
+    let (vcpus, mem_mb, level) = match params::progress(&q, &daemon.levels) {
         Ok(p) => p,
         Err(e) => return api::bad_param(&e),
     };
@@ -153,9 +149,15 @@ async fn progress(State(daemon): State<LocalDaemon>, RawQuery(raw): RawQuery) ->
     api::ok_json(json!({ "progress": value }))
 }
 
+/// The scheduler's status plus `backend` (the hypervisor's health).
 async fn status(State(daemon): State<LocalDaemon>) -> Response {
-    let status = daemon.core.lock().await.host().status();
-    api::ok_json(status.to_json())
+    let core = daemon.core.lock().await;
+    let mut value = core.host().status().to_json();
+    if let Some(map) = value.as_object_mut() {
+        map.insert("backend".into(), core.health_json());
+    }
+    drop(core);
+    api::ok_json(value)
 }
 
 async fn listvm(State(daemon): State<LocalDaemon>) -> Response {

@@ -68,7 +68,7 @@ impl Host {
         added
     }
 
-    fn take_cpu(&mut self, vi: usize, cpu: usize) {
+    pub(super) fn take_cpu(&mut self, vi: usize, cpu: usize) {
         debug_assert_eq!(self.owner[cpu], FREE);
         self.owner[cpu] = vi as u16;
         self.free_cpus -= 1;

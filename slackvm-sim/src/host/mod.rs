@@ -11,6 +11,7 @@ mod memory;
 mod pinning;
 mod progress;
 mod quirks;
+mod restore;
 mod status;
 
 pub use capacity::{missing_for, unused_after, virtual_avail};
