@@ -120,42 +120,73 @@ impl EnvSource {
     }
 }
 
-/// Parses a `.env` file: `KEY=VALUE` lines, `#` comments, blank lines, an
-/// optional `export ` prefix, values optionally in single or double quotes.
+/// Parses a `.env` file as python-dotenv does: `KEY=VALUE` lines, spaces
+/// around `=`, an optional `export ` prefix, `#` comment lines and inline
+/// comments after whitespace (`A=#x` is `#x`), values in single quotes (literal) or double
+/// quotes (`\n`, `\"`, `\\` escapes) followed by an optional comment, a
+/// bare `KEY` (no value: ignored, as python-dotenv gives it no value).
 pub fn parse_dotenv(text: &str, origin: &str) -> Result<BTreeMap<String, String>, ConfigError> {
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
+        let syntax = || ConfigError::DotenvSyntax {
+            path: origin.to_string(),
+            line: i + 1,
+        };
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| ConfigError::DotenvSyntax {
-                path: origin.to_string(),
-                line: i + 1,
-            })?;
-        let key = key.trim();
-        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(ConfigError::DotenvSyntax {
-                path: origin.to_string(),
-                line: i + 1,
-            });
+        let line = line
+            .strip_prefix("export")
+            .filter(|rest| rest.starts_with(char::is_whitespace))
+            .map_or(line, str::trim_start);
+        let (key, value) = match line.split_once('=') {
+            Some((k, v)) => (k.trim(), Some(v.trim_start())),
+            None => (line, None),
+        };
+        if key.is_empty() || key.contains(|c: char| c == '#' || c.is_whitespace()) {
+            return Err(syntax());
         }
-        out.insert(key.to_string(), unquote(value.trim()).to_string());
+        let Some(value) = value else { continue };
+        out.insert(key.to_string(), dotenv_value(value).ok_or_else(syntax)?);
     }
     Ok(out)
 }
 
-fn unquote(v: &str) -> &str {
-    for q in ['"', '\''] {
-        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
-            return &v[1..v.len() - 1];
+/// One value: quoted (then only a comment may follow) or bare (an inline
+/// comment starts at ` #`). `None` when a quote is not closed.
+fn dotenv_value(v: &str) -> Option<String> {
+    let Some(quote) = v.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+        let bare = match v.find(" #").or_else(|| v.find("\t#")) {
+            Some(pos) => &v[..pos],
+            None => v,
+        };
+        return Some(bare.trim_end().to_string());
+    };
+    let mut out = String::new();
+    let mut chars = v[1..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if quote == '"' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                other @ ('"' | '\\' | '\'') => out.push(other),
+                other => {
+                    out.push('\\');
+                    out.push(other);
+                }
+            },
+            '\\' if quote == '\'' && matches!(chars.clone().next(), Some('\'' | '\\')) => {
+                out.extend(chars.next());
+            }
+            c if c == quote => {
+                let rest = chars.as_str().trim_start();
+                return (rest.is_empty() || rest.starts_with('#')).then_some(out);
+            }
+            c => out.push(c),
         }
     }
-    // Unquoted: drop a trailing ` # comment`.
-    v.split_once(" #").map_or(v, |(a, _)| a.trim_end())
+    None
 }
 
 /// Strips `http://` and a trailing `/` from a host address.
@@ -259,7 +290,28 @@ mod tests {
         assert_eq!(m["QEMU_URL"], "test:///default");
         assert_eq!(m["X"], "a b");
         assert_eq!(m["Y"], "1");
-        assert!(parse_dotenv("oops\n", "t").is_err());
+        assert!(parse_dotenv("oops=\"unclosed\n", "t").is_err());
+        assert!(parse_dotenv("bad key=1\n", "t").is_err());
+        assert!(parse_dotenv("=1\n", "t").is_err());
+        // The prototype's own dotenv style.
+        let p = parse_dotenv(
+            "TOPO_EXCLUDE = \"\" # as list of cpuid to exclude (e.g. 0,1 )\nSCG_NODE_URL_LIST=\"127.0.0.1:8100\" # list\n\
+             SCL_DELAY=15 # Delay\nBARE\nexport  A = 'x # y' # c\nB=\"a\\\"b\\nc\"\nC=#x\nD=a#b\nexporter=1\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(p["TOPO_EXCLUDE"], "");
+        assert_eq!(p["SCG_NODE_URL_LIST"], "127.0.0.1:8100");
+        assert_eq!(p["SCL_DELAY"], "15");
+        assert!(!p.contains_key("BARE"));
+        assert_eq!(p["A"], "x # y");
+        assert_eq!(p["B"], "a\"b\nc");
+        assert_eq!(
+            p["C"], "#x",
+            "python-dotenv: a comment needs whitespace before `#`"
+        );
+        assert_eq!(p["D"], "a#b");
+        assert_eq!(p["exporter"], "1");
     }
 
     #[test]

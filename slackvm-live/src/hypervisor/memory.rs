@@ -219,6 +219,7 @@ impl Hypervisor for MemoryBackend {
     }
 
     fn start(&self, spec: &VmSpec, cpus: &[u32]) -> Result<(), HypervisorError> {
+        self.reload()?;
         if self.lock().vms.contains_key(&spec.name) {
             return Err(HypervisorError::AlreadyExists(spec.name.clone()));
         }
@@ -256,6 +257,7 @@ impl Hypervisor for MemoryBackend {
     }
 
     fn stop(&self, name: &str) -> Result<(), HypervisorError> {
+        self.reload()?;
         if !self.lock().vms.contains_key(name) {
             return Err(HypervisorError::UnknownVm(name.to_string()));
         }

@@ -122,3 +122,55 @@ pub fn ids(v: &Value) -> Vec<u64> {
 pub const LOCAL: &str = env!("CARGO_BIN_EXE_slackvm-local");
 pub const GLOBAL: &str = env!("CARGO_BIN_EXE_slackvm-global");
 pub const CLIENT: &str = env!("CARGO_BIN_EXE_slackvm-client");
+
+/// Sends `request` (raw HTTP/1.1 text) on a new connection and returns
+/// (status, JSON body or Null); 10 s deadline.
+pub async fn raw(addr: &str, request: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let call = async {
+        let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        s.write_all(request.as_bytes()).await.expect("write");
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.expect("read");
+        out
+    };
+    let out = tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .unwrap_or_else(|_| panic!("no answer from {addr} to {request:?}"));
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad answer {text:?}"));
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// Polls `check` every 100 ms until it holds (at most `secs` seconds).
+pub async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..secs * 10 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Starts a local daemon on a preset topology with extra arguments.
+pub fn local_daemon(dir: &Path, preset: &str, extra: &[&str]) -> Daemon {
+    let topo = topology_file(dir, preset);
+    let mut args = vec![
+        "--listen",
+        "127.0.0.1:0",
+        "--topology",
+        topo.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Daemon::start(LOCAL, &args, dir)
+}

@@ -54,41 +54,40 @@ impl Host {
         Ok(())
     }
 
+    /// Gives vNode `vi` the recorded CPU ids it does not hold yet.
+    fn take_recorded(&mut self, vi: usize, ids: &[u32]) -> Result<(), String> {
+        for &id in ids {
+            let index = self
+                .topo
+                .cpus()
+                .iter()
+                .position(|c| c.id == id)
+                .ok_or_else(|| format!("recorded CPU {id} is not in the topology"))?;
+            match self.owner[index] {
+                FREE => self.take_cpu(vi, index),
+                owner if usize::from(owner) == vi => {}
+                _ => return Err(format!("recorded CPU {id} is held by another vNode")),
+            }
+        }
+        Ok(())
+    }
+
     fn restore_inner(
         &mut self,
         req: &VmRequest,
         vnode_cpu_ids: &[u32],
     ) -> Result<Placement, DeployError> {
         self.validate(req)?;
-        let refuse = |message: String| DeployError::InvalidRequest {
-            vm: req.name.clone(),
-            message,
-        };
-        let vi = match self.vnode_of_level(req.level) {
-            Some(vi) => vi,
-            None => {
-                self.vnodes
-                    .push(VNode::new(req.level, self.topo.cpu_count()));
-                self.vnodes.len() - 1
-            }
-        };
-        for &id in vnode_cpu_ids {
-            let index = self
-                .topo
-                .cpus()
-                .iter()
-                .position(|c| c.id == id)
-                .ok_or_else(|| refuse(format!("recorded CPU {id} is not in the topology")))?;
-            match self.owner[index] {
-                FREE => self.take_cpu(vi, index),
-                owner if usize::from(owner) == vi => {}
-                _ => {
-                    return Err(refuse(format!(
-                        "recorded CPU {id} is held by another vNode"
-                    )))
-                }
-            }
-        }
+        let vi = self.vnode_of_level(req.level).unwrap_or_else(|| {
+            self.vnodes
+                .push(VNode::new(req.level, self.topo.cpu_count()));
+            self.vnodes.len() - 1
+        });
+        self.take_recorded(vi, vnode_cpu_ids)
+            .map_err(|message| DeployError::InvalidRequest {
+                vm: req.name.clone(),
+                message,
+            })?;
         let vnode = &self.vnodes[vi];
         let need = super::missing_for(
             vnode.cap(),
@@ -118,15 +117,13 @@ impl Host {
                 mem_mb: req.mem_mb,
                 free_mb,
             })?;
-        self.vms.insert(
-            req.name.clone(),
-            VmEntry {
-                vcpus: req.vcpus,
-                mem_mb: req.mem_mb,
-                level: req.level,
-                vnode: vi,
-            },
-        );
+        let entry = VmEntry {
+            vcpus: req.vcpus,
+            mem_mb: req.mem_mb,
+            level: req.level,
+            vnode: vi,
+        };
+        self.vms.insert(req.name.clone(), entry);
         Ok(Placement {
             vm: req.name.clone(),
             level: req.level,
