@@ -22,7 +22,9 @@ use slackvm_sim::sweep::scaling::{
     run_series, scaling_svg, ScalePoint, EVENTS_SERIES, HOSTS_SERIES, SCALING_POLICIES,
 };
 use slackvm_sim::sweep::shard::{fingerprint, shard_from_env, write_manifest, Manifest, MANIFEST};
-use slackvm_sim::sweep::trace::{leveled_schedule, run_trace, trace_name, Oversize, TraceSpec};
+use slackvm_sim::sweep::trace::{
+    leveled_schedule_owned, run_trace, trace_name, Oversize, TraceSpec,
+};
 use slackvm_sim::sweep::{
     merge_dirs, paper, run_grid, write_outputs, OutputFiles, SizingRow, SweepError,
 };
@@ -668,7 +670,7 @@ fn scale_schedule(
         host: host.clone(),
         oversize: Oversize::parse(&a.trace.oversize)?,
     };
-    let (s, _, big) = leveled_schedule(&spec, &trace, a.seed, cfg.model, true)?;
+    let (s, _, big) = leveled_schedule_owned(&spec, trace, a.seed, cfg.model, true)?;
     Ok((s, path.display().to_string(), spec.rule.name(), big))
 }
 

@@ -163,7 +163,17 @@ pub fn leveled_schedule(
     model: ModelKind,
     keep_counted: bool,
 ) -> Result<(Schedule, [usize; 3], usize), SweepError> {
-    let mut t = trace.clone();
+    leveled_schedule_owned(spec, trace.clone(), seed, model, keep_counted)
+}
+
+/// [`leveled_schedule`] consuming the trace (no copy: for one large run).
+pub fn leveled_schedule_owned(
+    spec: &TraceSpec,
+    mut t: TraceRead,
+    seed: u64,
+    model: ModelKind,
+    keep_counted: bool,
+) -> Result<(Schedule, [usize; 3], usize), SweepError> {
     let counts = spec.rule.apply(&mut t, seed)?;
     let schedule = |list: &EventList| {
         Schedule::new(list, spec.order, spec.mem_cap).map_err(|source| SweepError::Cluster {
