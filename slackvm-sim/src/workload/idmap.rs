@@ -64,8 +64,9 @@ mod tests {
     #[test]
     fn numeric_ids_spread_over_the_low_bits() {
         let b = BuildHasherDefault::<FxHasher>::default();
-        let buckets: std::collections::HashSet<u64> =
-            (0..4096).map(|i| b.hash_one(i.to_string()) & 4095).collect();
+        let buckets: std::collections::HashSet<u64> = (0..4096)
+            .map(|i| b.hash_one(i.to_string()) & 4095)
+            .collect();
         // A uniform hash fills ~63% of 4096 buckets with 4096 keys.
         assert!(buckets.len() > 2300, "{} buckets", buckets.len());
     }
