@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use slackvm::cli::{at_least_one, progress_bar};
 use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
-use slackvm_sim::cluster::{EventOrder, ModelKind, Policy, PolicyKind, Schedule};
+use slackvm_sim::cluster::{EventOrder, ModelKind, PolicyKind, Schedule};
 use slackvm_sim::output::OutputSet;
 use slackvm_sim::sweep::grid::{
     parse_distribution, GridSpec, Shard, DISTRIBUTIONS, PAPER_CATALOGUES, PAPER_VMS,
@@ -701,7 +701,7 @@ fn scale(a: &ScaleArgs) -> Result<()> {
         eprintln!(
             "scale: {} VMs, {} events on {} hosts ({}), {} / {}, levels {}, memory cap {}",
             schedule.vms.len(),
-            schedule.steps.len(),
+            schedule.events.len(),
             a.hosts,
             host.name(cfg.model),
             cfg.policy.name(),
@@ -722,7 +722,7 @@ fn scale(a: &ScaleArgs) -> Result<()> {
         "event_order": cfg.order.name(),
         "policy": cfg.policy.name(),
         "model": cfg.model.name(),
-        "index": !cfg.scan && slackvm_sim::with_policy!(cfg.policy, p => p.uses_index()),
+        "index": !cfg.scan && cfg.policy.uses_index(),
         "events": run.events,
         "placed": run.outcome.placed,
         "refused": run.outcome.refused,

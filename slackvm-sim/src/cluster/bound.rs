@@ -14,10 +14,10 @@ pub fn lower_bound(schedule: &Schedule, capacity: Usage) -> usize {
     let mut a = [0u64; MAX_LEVELS];
     let mut mem = 0u64;
     let mut best = 0usize;
-    for step in &schedule.steps {
-        let v = &schedule.vms[step.vm as usize];
+    for e in &schedule.events {
+        let v = &schedule.vms[e.vm()];
         let i = usize::from(v.level_idx);
-        if step.arrival {
+        if e.is_arrival() {
             a[i] += u64::from(v.vcpus);
             mem += v.mem_mb;
             let cpu_need: f64 = schedule

@@ -10,21 +10,13 @@
 //! probe at decision time. Each host update probes the host once per
 //! class.
 
+use super::fit::slack_after;
+pub use super::fit::ClassGoal;
 use super::model::HostModel;
-use super::policy::slack_after;
 use std::collections::BTreeMap;
 
 /// Most classes a table keeps; more and the index falls back to bounds.
 pub const MAX_CLASSES: usize = 64;
-
-/// Which extreme a table keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClassGoal {
-    /// Least room left (best fit).
-    Least,
-    /// Most room left (worst fit).
-    Most,
-}
 
 impl ClassGoal {
     /// The value of a host that does not fit.

@@ -12,8 +12,8 @@
 
 use super::index::HostIndex;
 use super::model::{HostModel, Usage};
-use super::policy::Policy;
-use super::schedule::Schedule;
+use super::policy::{IndexRule, PolicyKind};
+use super::schedule::{Event, Schedule};
 
 /// What happens when no host fits an arrival.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,7 +31,8 @@ pub enum Hosts {
     /// Exactly N hosts.
     Fixed(usize),
     /// A new host is opened whenever no open host fits (first-fit style
-    /// policies only give the minimum this way, see [`Policy::on_demand_exact`]).
+    /// policies only give the minimum this way, see
+    /// [`super::policy::Policy::on_demand_exact`]).
     OnDemand,
 }
 
@@ -103,7 +104,7 @@ pub const INDEX_MIN_HOSTS: usize = 128;
 
 /// Whether a run keeps a [`HostIndex`]: the policy has one, the options
 /// allow it, and the cluster is large enough (or grows on demand).
-fn use_index<P: Policy>(policy: &P, hosts: Hosts, opts: EngineOptions) -> bool {
+fn use_index(policy: PolicyKind, hosts: Hosts, opts: EngineOptions) -> bool {
     let large = match hosts {
         Hosts::Fixed(n) => n >= INDEX_MIN_HOSTS,
         Hosts::OnDemand => true,
@@ -111,156 +112,217 @@ fn use_index<P: Policy>(policy: &P, hosts: Hosts, opts: EngineOptions) -> bool {
     policy.uses_index() && !opts.scan && large
 }
 
-/// Runs a schedule.
-pub fn run<M: HostModel, P: Policy>(
-    schedule: &Schedule,
-    model: &M,
-    policy: &P,
-    hosts: Hosts,
-    opts: EngineOptions,
-) -> RunOutcome {
-    let mut cluster: Vec<M::Host> = match hosts {
-        Hosts::Fixed(n) => vec![model.empty_host(); n],
-        Hosts::OnDemand => Vec::with_capacity(64),
-    };
-    let mut index = use_index(policy, hosts, opts)
-        .then(|| HostIndex::with_classes(model, &cluster, policy.exact_classes()));
-    let cap = model.capacity();
-    let mut on: Vec<u32> = vec![UNPLACED; schedule.vms.len()];
-    let mut out = RunOutcome {
-        hosts_used: 0,
-        hosts: cluster.len(),
-        refused: 0,
-        first_refusal: None,
-        placed: 0,
-        peak_vms: 0,
-        over_capacity_after_departure: 0,
-        usage: Capacity::default(),
-    };
-    let (mut cpus, mut mem, mut vms_now) = (0u64, 0u64, 0u64);
-    let mut last_t = schedule
-        .steps
-        .first()
-        .map_or(0, |s| s.time_s)
-        .min(schedule.horizon_s);
-    let mut integrate = |t: u64, cpus: u64, mem: u64, out: &mut RunOutcome| {
-        let t = t.min(schedule.horizon_s);
-        if t > last_t {
-            let dt = u128::from(t - last_t);
-            out.usage.cpu_s += u128::from(cpus) * dt;
-            out.usage.mem_mb_s += u128::from(mem) * dt;
-            last_t = t;
-        }
-    };
-    for step in &schedule.steps {
-        integrate(step.time_s, cpus, mem, &mut out);
-        let vm = step.vm as usize;
-        if step.arrival {
-            let mut chosen = match &index {
-                Some(ix) => policy.choose_indexed(model, &cluster, ix, vm),
-                None => policy.choose(model, &cluster, vm),
-            };
-            if chosen.is_none() && hosts == Hosts::OnDemand {
-                let fresh = model.empty_host();
-                if model.probe(&fresh, vm).is_some() {
-                    cluster.push(fresh);
-                    if let Some(ix) = index.as_mut() {
-                        ix.push(model, &cluster);
-                    }
-                    chosen = Some(cluster.len() - 1);
-                }
-            }
-            let placed = chosen.and_then(|h| {
-                let before = model.usage(&cluster[h]);
-                model.place(&mut cluster[h], vm).then_some((h, before))
-            });
-            match placed {
-                Some((h, before)) => {
-                    let after = model.usage(&cluster[h]);
-                    if let Some(ix) = index.as_mut() {
-                        ix.update(model, h, &cluster[h]);
-                    }
-                    debug_assert!(
-                        after.cpus <= cap.cpus && after.mem_mb <= cap.mem_mb,
-                        "host {h} over capacity"
-                    );
-                    cpus = cpus + after.cpus - before.cpus;
-                    mem = mem + after.mem_mb - before.mem_mb;
-                    on[vm] = h as u32;
-                    out.placed += 1;
-                    out.hosts_used = out.hosts_used.max(h + 1);
-                    vms_now += 1;
-                    out.peak_vms = out.peak_vms.max(vms_now);
-                }
-                None => {
-                    out.refused += 1;
-                    if out.first_refusal.is_none() {
-                        out.first_refusal = Some(Refusal {
-                            time_s: step.time_s,
-                            vm,
-                        });
-                    }
-                    if opts.on_refusal == OnRefusal::Stop {
-                        out.hosts = cluster.len();
-                        return out;
-                    }
-                }
-            }
-        } else {
-            let h = on[vm];
-            if h != UNPLACED {
-                let host = &mut cluster[h as usize];
-                let before: Usage = model.usage(host);
-                model.remove(host, vm);
-                let after = model.usage(host);
-                if let Some(ix) = index.as_mut() {
-                    ix.update(model, h as usize, host);
-                }
-                if after.cpus > cap.cpus || after.mem_mb > cap.mem_mb {
-                    out.over_capacity_after_departure += 1;
-                }
-                cpus = cpus - before.cpus + after.cpus;
-                mem = mem - before.mem_mb + after.mem_mb;
-                on[vm] = UNPLACED;
-                vms_now -= 1;
-            }
-        }
-    }
-    integrate(schedule.horizon_s, cpus, mem, &mut out);
-    if schedule.horizon_s == 0 {
-        out.usage = Capacity {
-            cpu_s: u128::from(cpus),
-            mem_mb_s: u128::from(mem),
-            window_s: 1,
-        };
-    } else {
-        out.usage.window_s = schedule.horizon_s;
-    }
-    out.hosts = cluster.len();
-    debug_assert_eq!(
-        cpus,
-        cluster.iter().map(|h| model.usage(h).cpus).sum::<u64>(),
-        "CPU total drifted"
-    );
-    out
+/// A cluster during one run: its hosts, where each VM is, the index, and
+/// what is measured along the way. [`run`] feeds it the schedule's events.
+struct Cluster<'a, M: HostModel> {
+    model: &'a M,
+    policy: PolicyKind,
+    /// The index and the rule it answers, when the run keeps one.
+    index: Option<(HostIndex, IndexRule)>,
+    hosts: Vec<M::Host>,
+    on_demand: bool,
+    /// Host of each VM, or [`UNPLACED`].
+    on: Vec<u32>,
+    cap: Usage,
+    /// CPUs and MB in use over the whole cluster.
+    in_use: Usage,
+    vms_now: u64,
+    /// Time up to which usage is integrated.
+    last_t: u64,
+    horizon_s: u64,
+    out: RunOutcome,
 }
 
-/// [`run`] with the policy named by a [`super::PolicyKind`].
-pub fn run_kind<M: HostModel>(
+impl<'a, M: HostModel> Cluster<'a, M> {
+    fn new(
+        schedule: &Schedule,
+        model: &'a M,
+        policy: PolicyKind,
+        hosts: Hosts,
+        opts: EngineOptions,
+    ) -> Self {
+        let cluster: Vec<M::Host> = match hosts {
+            Hosts::Fixed(n) => vec![model.empty_host(); n],
+            Hosts::OnDemand => Vec::with_capacity(64),
+        };
+        let index = policy
+            .index_rule()
+            .filter(|_| use_index(policy, hosts, opts));
+        let index = index.map(|rule| {
+            let ix = HostIndex::with_classes(model, &cluster, policy.exact_classes());
+            (ix, rule)
+        });
+        let first_t = schedule.events.first().map_or(0, |e| e.time_s());
+        Cluster {
+            model,
+            policy,
+            index,
+            out: RunOutcome {
+                hosts_used: 0,
+                hosts: cluster.len(),
+                refused: 0,
+                first_refusal: None,
+                placed: 0,
+                peak_vms: 0,
+                over_capacity_after_departure: 0,
+                usage: Capacity::default(),
+            },
+            hosts: cluster,
+            on_demand: hosts == Hosts::OnDemand,
+            on: vec![UNPLACED; schedule.vms.len()],
+            cap: model.capacity(),
+            in_use: Usage::default(),
+            vms_now: 0,
+            last_t: first_t.min(schedule.horizon_s),
+            horizon_s: schedule.horizon_s,
+        }
+    }
+
+    /// Adds the usage held since the last call, up to `t` (capped at the
+    /// horizon).
+    fn integrate(&mut self, t: u64) {
+        let t = t.min(self.horizon_s);
+        if t > self.last_t {
+            let dt = u128::from(t - self.last_t);
+            self.out.usage.cpu_s += u128::from(self.in_use.cpus) * dt;
+            self.out.usage.mem_mb_s += u128::from(self.in_use.mem_mb) * dt;
+            self.last_t = t;
+        }
+    }
+
+    /// The policy's host for VM `vm`, opening one when the cluster grows
+    /// on demand and none fits.
+    fn choose(&mut self, vm: usize) -> Option<usize> {
+        let chosen = match &self.index {
+            Some((ix, rule)) => rule.choose(ix, self.model, &self.hosts, vm),
+            None => self.policy.choose(self.model, &self.hosts, vm),
+        };
+        if chosen.is_some() || !self.on_demand {
+            return chosen;
+        }
+        let fresh = self.model.empty_host();
+        self.model.probe(&fresh, vm)?;
+        self.hosts.push(fresh);
+        if let Some((ix, _)) = self.index.as_mut() {
+            ix.push(self.model, &self.hosts);
+        }
+        Some(self.hosts.len() - 1)
+    }
+
+    /// Host `h` changed from `before`: index and totals follow.
+    fn changed(&mut self, h: usize, before: Usage) -> Usage {
+        let after = self.model.usage(&self.hosts[h]);
+        if let Some((ix, _)) = self.index.as_mut() {
+            ix.update(self.model, h, &self.hosts[h]);
+        }
+        self.in_use.cpus = self.in_use.cpus + after.cpus - before.cpus;
+        self.in_use.mem_mb = self.in_use.mem_mb + after.mem_mb - before.mem_mb;
+        after
+    }
+
+    /// Places VM `vm` arriving at `time_s`; false when refused.
+    fn arrive(&mut self, time_s: u64, vm: usize) -> bool {
+        let placed = self.choose(vm).filter(|&h| {
+            let before = self.model.usage(&self.hosts[h]);
+            self.model.place(&mut self.hosts[h], vm) && {
+                let after = self.changed(h, before);
+                debug_assert!(
+                    after.cpus <= self.cap.cpus && after.mem_mb <= self.cap.mem_mb,
+                    "host {h} over capacity"
+                );
+                true
+            }
+        });
+        let Some(h) = placed else {
+            self.out.refused += 1;
+            if self.out.first_refusal.is_none() {
+                self.out.first_refusal = Some(Refusal { time_s, vm });
+            }
+            return false;
+        };
+        self.on[vm] = h as u32;
+        self.out.placed += 1;
+        self.out.hosts_used = self.out.hosts_used.max(h + 1);
+        self.vms_now += 1;
+        self.out.peak_vms = self.out.peak_vms.max(self.vms_now);
+        true
+    }
+
+    /// Removes VM `vm` if it was placed.
+    fn depart(&mut self, vm: usize) {
+        let h = self.on[vm];
+        if h == UNPLACED {
+            return;
+        }
+        let h = h as usize;
+        let before = self.model.usage(&self.hosts[h]);
+        self.model.remove(&mut self.hosts[h], vm);
+        let after = self.changed(h, before);
+        if after.cpus > self.cap.cpus || after.mem_mb > self.cap.mem_mb {
+            self.out.over_capacity_after_departure += 1;
+        }
+        self.on[vm] = UNPLACED;
+        self.vms_now -= 1;
+    }
+
+    /// The outcome of a run stopped at a refusal.
+    fn stopped(mut self) -> RunOutcome {
+        self.out.hosts = self.hosts.len();
+        self.out
+    }
+
+    /// The outcome of a complete run: usage integrated to the horizon.
+    fn finish(mut self) -> RunOutcome {
+        self.integrate(self.horizon_s);
+        if self.horizon_s == 0 {
+            self.out.usage = Capacity {
+                cpu_s: u128::from(self.in_use.cpus),
+                mem_mb_s: u128::from(self.in_use.mem_mb),
+                window_s: 1,
+            };
+        } else {
+            self.out.usage.window_s = self.horizon_s;
+        }
+        debug_assert_eq!(
+            self.in_use.cpus,
+            self.hosts
+                .iter()
+                .map(|h| self.model.usage(h).cpus)
+                .sum::<u64>(),
+            "CPU total drifted"
+        );
+        self.stopped()
+    }
+}
+
+/// Runs a schedule: each event in order, integrating usage up to it first.
+pub fn run<M: HostModel>(
     schedule: &Schedule,
     model: &M,
-    policy: super::PolicyKind,
+    policy: PolicyKind,
     hosts: Hosts,
     opts: EngineOptions,
 ) -> RunOutcome {
-    crate::with_policy!(policy, p => run(schedule, model, p, hosts, opts))
+    let mut cluster = Cluster::new(schedule, model, policy, hosts, opts);
+    for &event in &schedule.events {
+        cluster.integrate(event.time_s());
+        match event {
+            Event::Arrival { time_s, vm } => {
+                let placed = cluster.arrive(time_s, vm as usize);
+                if !placed && opts.on_refusal == OnRefusal::Stop {
+                    return cluster.stopped();
+                }
+            }
+            Event::Departure { vm, .. } => cluster.depart(vm as usize),
+        }
+    }
+    cluster.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cluster::model::{CountingModel, ModelOptions};
-    use crate::cluster::policy::paper::Paper;
     use crate::cluster::schedule::EventOrder;
     use crate::cluster::testkit::list;
 
@@ -280,14 +342,17 @@ mod tests {
         let opts = EngineOptions::default();
         let s = Schedule::new(&l, EventOrder::ArrivalsFirst, true).unwrap();
         let m = CountingModel::new(&s.vms, &s.levels, ModelOptions::default());
-        let r = run(&s, &m, &Paper, Hosts::Fixed(1), opts);
+        let r = run(&s, &m, PolicyKind::Paper, Hosts::Fixed(1), opts);
         assert!(!r.fits());
         assert_eq!(r.first_refusal, Some(Refusal { time_s: 360, vm: 2 }));
-        assert!(run(&s, &m, &Paper, Hosts::Fixed(2), opts).fits());
-        assert_eq!(run(&s, &m, &Paper, Hosts::OnDemand, opts).hosts_used, 2);
+        assert!(run(&s, &m, PolicyKind::Paper, Hosts::Fixed(2), opts).fits());
+        assert_eq!(
+            run(&s, &m, PolicyKind::Paper, Hosts::OnDemand, opts).hosts_used,
+            2
+        );
         let s = Schedule::new(&l, EventOrder::DeparturesFirst, true).unwrap();
         let m = CountingModel::new(&s.vms, &s.levels, ModelOptions::default());
-        assert!(run(&s, &m, &Paper, Hosts::Fixed(1), opts).fits());
+        assert!(run(&s, &m, PolicyKind::Paper, Hosts::Fixed(1), opts).fits());
     }
 
     #[test]
@@ -298,7 +363,7 @@ mod tests {
         let r = run(
             &s,
             &m,
-            &Paper,
+            PolicyKind::Paper,
             Hosts::Fixed(1),
             EngineOptions {
                 on_refusal: OnRefusal::Count,
@@ -313,7 +378,13 @@ mod tests {
         let l = boundary();
         let s = Schedule::new(&l, EventOrder::ArrivalsFirst, true).unwrap();
         let m = CountingModel::new(&s.vms, &s.levels, ModelOptions::default());
-        let r = run(&s, &m, &Paper, Hosts::Fixed(2), EngineOptions::default());
+        let r = run(
+            &s,
+            &m,
+            PolicyKind::Paper,
+            Hosts::Fixed(2),
+            EngineOptions::default(),
+        );
         // [0,360): 32 CPUs; [360,720): 32 CPUs (vm1 + vm2); window 720 s.
         assert_eq!(
             r.usage,

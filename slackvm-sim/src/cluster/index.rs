@@ -14,7 +14,7 @@
 //! - per level, the largest `floor(room_cpus) * host_mb + room_mb *
 //!   host_cpus` of one host (worst fit's bound);
 //! - the smallest room left now, `free_cpus * host_mb + free_mb *
-//!   host_cpus` (the measure of [`super::policy::slack_after`]), less what
+//!   host_cpus` (the measure of [`super::fit::slack_after`]), less what
 //!   a VM can add at most (best fit's bound).
 //!
 //! First fit walks to the leftmost host whose bound passes and probes it,
@@ -28,9 +28,9 @@
 //! ordered set). Updates after a placement or a departure are O(log
 //! hosts).
 
-use super::classes::{ClassGoal, ClassTable};
+use super::classes::ClassTable;
+use super::fit::{slack_after, slack_signed, ClassGoal};
 use super::model::{Demand, HostModel, Room, Usage, ROOM_EPS};
-use super::policy::slack_after;
 use std::collections::BTreeSet;
 
 /// Most memory strata (distinct VM memory sizes) an index keeps.
@@ -492,12 +492,4 @@ struct Query {
     /// `floor(vcpus / level)`.
     cpus_floor: i128,
     vm: usize,
-}
-
-/// Room left now, as [`slack_after`] measures it but signed (a counting
-/// host can be over capacity after a departure).
-fn slack_signed(cap: Usage, now: Usage) -> i128 {
-    let free_cpus = i128::from(cap.cpus) - i128::from(now.cpus);
-    let free_mem = i128::from(cap.mem_mb) - i128::from(now.mem_mb);
-    free_cpus * i128::from(cap.mem_mb) + free_mem * i128::from(cap.cpus)
 }

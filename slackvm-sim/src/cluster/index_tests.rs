@@ -5,10 +5,10 @@
 //! contract the index relies on.
 
 use super::classes::ClassGoal;
-use super::engine::{run_kind, EngineOptions, Hosts, OnRefusal, INDEX_MIN_HOSTS};
+use super::engine::{run, EngineOptions, Hosts, OnRefusal, INDEX_MIN_HOSTS};
 use super::index::HostIndex;
 use super::model::{CountingModel, HostModel, ModelOptions, VnodeModel};
-use super::policy::{Policy, PolicyKind};
+use super::policy::PolicyKind;
 use super::schedule::{EventOrder, Schedule};
 use super::testkit::list;
 use crate::host::{HostOptions, Quirks};
@@ -43,9 +43,9 @@ fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), 
     let mut least = HostIndex::with_classes(m, &hosts, Some(ClassGoal::Least));
     let mut most = HostIndex::with_classes(m, &hosts, Some(ClassGoal::Most));
     let mut on = vec![None; s.vms.len()];
-    for (k, step) in s.steps.iter().enumerate() {
-        let vm = step.vm as usize;
-        if !step.arrival {
+    for (k, e) in s.events.iter().enumerate() {
+        let vm = e.vm();
+        if !e.is_arrival() {
             if let Some(h) = on[vm].take() {
                 m.remove(&mut hosts[h], vm);
                 index.update(m, h, &hosts[h]);
@@ -56,13 +56,13 @@ fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), 
         }
         check_room_contract(m, &hosts, vm)?;
         for p in PolicyKind::ALL {
-            let (scan, indexed) = crate::with_policy!(p, pol => (
-                pol.choose(m, &hosts, vm),
-                pol.choose_indexed(m, &hosts, &index, vm),
-            ));
+            let (scan, indexed) = (
+                p.choose(m, &hosts, vm),
+                p.choose_indexed(m, &hosts, &index, vm),
+            );
             prop_assert_eq!(scan, indexed, "policy {} at step {}", p.name(), k);
             for (goal, ix) in [("least", &least), ("most", &most)] {
-                let classed = crate::with_policy!(p, pol => pol.choose_indexed(m, &hosts, ix, vm));
+                let classed = p.choose_indexed(m, &hosts, ix, vm);
                 prop_assert_eq!(
                     scan,
                     classed,
@@ -75,7 +75,7 @@ fn compare_decisions<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), 
         }
         // Move the cluster along with a policy that varies by step.
         let p = PolicyKind::ALL[k % PolicyKind::ALL.len()];
-        if let Some(h) = crate::with_policy!(p, pol => pol.choose(m, &hosts, vm)) {
+        if let Some(h) = p.choose(m, &hosts, vm) {
             prop_assert!(m.place(&mut hosts[h], vm));
             index.update(m, h, &hosts[h]);
             least.update(m, h, &hosts[h]);
@@ -140,8 +140,8 @@ fn compare_runs<M: HostModel>(s: &Schedule, m: &M, n: usize) -> Result<(), TestC
                     scan: true,
                 };
                 prop_assert_eq!(
-                    run_kind(s, m, p, hosts, fast),
-                    run_kind(s, m, p, hosts, slow),
+                    run(s, m, p, hosts, fast),
+                    run(s, m, p, hosts, slow),
                     "policy {} hosts {:?}",
                     p.name(),
                     hosts

@@ -9,7 +9,8 @@
 //!   code) or `vnode` (the real local scheduler on a topology).
 //! - [`policy`]: which host a VM goes to (`paper`, `progress`, `first-fit`,
 //!   `best-fit`, `worst-fit`).
-//! - [`classes`]: exact worst-fit answers per VM class (few classes).
+//! - [`fit`]: the fit measures (room left) shared by policies and index.
+//! - [`classes`]: exact best- and worst-fit answers per VM class (few classes).
 //! - [`index`]: bounds over hosts so first/best/worst fit skip hosts that
 //!   cannot fit (same choices as the scans).
 //! - [`engine`]: the discrete-event loop on N hosts (or hosts opened on
@@ -25,6 +26,7 @@
 pub mod bound;
 pub mod classes;
 pub mod engine;
+pub mod fit;
 pub mod index;
 pub mod model;
 pub mod policy;
@@ -43,8 +45,8 @@ pub(crate) mod testkit;
 pub use engine::{run, Capacity, EngineOptions, Hosts, OnRefusal, RunOutcome};
 pub use index::HostIndex;
 pub use model::{CountingModel, HostModel, ModelKind, ModelOptions, VnodeModel};
-pub use policy::{Policy, PolicyKind};
-pub use schedule::{EventOrder, Schedule};
+pub use policy::{Choose, Policy, PolicyKind};
+pub use schedule::{Event, EventOrder, Schedule};
 pub use search::{min_hosts, SearchMethod, SearchResult};
 pub use sizing::{size_workload, Sizing, SizingConfig};
 

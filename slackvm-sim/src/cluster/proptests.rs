@@ -7,9 +7,9 @@
 //! fewer refuses (for the monotone, first-fit style policies; for the
 //! others, the count found fits and is at least the lower bound).
 
-use super::engine::{run_kind, EngineOptions, Hosts, OnRefusal};
+use super::engine::{run, EngineOptions, Hosts, OnRefusal};
 use super::model::{CountingModel, HostModel, ModelOptions, VnodeModel};
-use super::policy::{Policy, PolicyKind};
+use super::policy::PolicyKind;
 use super::schedule::{EventOrder, Schedule};
 use super::search::min_hosts;
 use super::testkit::list;
@@ -43,10 +43,10 @@ fn check_capacity<M: HostModel>(
     let cap = m.capacity();
     let mut hosts = vec![m.empty_host(); n];
     let mut on = vec![None; s.vms.len()];
-    for step in &s.steps {
-        let vm = step.vm as usize;
-        let touched = if step.arrival {
-            let h = crate::with_policy!(p, pol => pol.choose(m, &hosts, vm));
+    for e in &s.events {
+        let vm = e.vm();
+        let touched = if e.is_arrival() {
+            let h = p.choose(m, &hosts, vm);
             if let Some(h) = h {
                 prop_assert!(m.place(&mut hosts[h], vm));
                 on[vm] = Some(h);
@@ -78,11 +78,11 @@ fn check_search<M: HostModel>(s: &Schedule, m: &M, p: PolicyKind) -> Result<(), 
         ..EngineOptions::default()
     };
     let r = min_hosts(s, m, p, 2).unwrap();
-    prop_assert!(run_kind(s, m, p, Hosts::Fixed(r.hosts), opts).fits());
+    prop_assert!(run(s, m, p, Hosts::Fixed(r.hosts), opts).fits());
     prop_assert!(r.hosts >= r.lower_bound);
-    let monotone = crate::with_policy!(p, pol => pol.on_demand_exact());
+    let monotone = p.on_demand_exact();
     if monotone && r.hosts > 0 {
-        prop_assert!(!run_kind(s, m, p, Hosts::Fixed(r.hosts - 1), opts).fits());
+        prop_assert!(!run(s, m, p, Hosts::Fixed(r.hosts - 1), opts).fits());
         prop_assert_eq!(r.hosts, super::search::linear_scan(s, m, p));
     }
     Ok(())
@@ -99,7 +99,7 @@ fn a_departure_can_raise_a_counting_host_above_capacity() {
     ]);
     let s = Schedule::new(&l, EventOrder::ArrivalsFirst, true).unwrap();
     let m = CountingModel::new(&s.vms, &s.levels, ModelOptions::default());
-    let r = run_kind(
+    let r = run(
         &s,
         &m,
         PolicyKind::Paper,

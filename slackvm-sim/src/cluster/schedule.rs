@@ -78,13 +78,43 @@ pub struct ClusterVm {
 
 /// One event in processing order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Step {
-    /// Seconds.
-    pub time_s: u64,
-    /// Arrival (true) or departure.
-    pub arrival: bool,
-    /// VM index in [`Schedule::vms`].
-    pub vm: u32,
+pub enum Event {
+    /// VM `vm` (index in [`Schedule::vms`]) asks to be placed at `time_s`.
+    Arrival {
+        /// Seconds.
+        time_s: u64,
+        /// VM index.
+        vm: u32,
+    },
+    /// VM `vm` leaves at `time_s`.
+    Departure {
+        /// Seconds.
+        time_s: u64,
+        /// VM index.
+        vm: u32,
+    },
+}
+
+impl Event {
+    /// When it happens (s).
+    #[inline]
+    pub fn time_s(self) -> u64 {
+        match self {
+            Event::Arrival { time_s, .. } | Event::Departure { time_s, .. } => time_s,
+        }
+    }
+    /// The VM's index in [`Schedule::vms`].
+    #[inline]
+    pub fn vm(self) -> usize {
+        match self {
+            Event::Arrival { vm, .. } | Event::Departure { vm, .. } => vm as usize,
+        }
+    }
+    /// True for an arrival.
+    #[inline]
+    pub fn is_arrival(self) -> bool {
+        matches!(self, Event::Arrival { .. })
+    }
 }
 
 /// A validated event list in processing order.
@@ -97,7 +127,7 @@ pub struct Schedule {
     /// Distinct levels, increasing.
     pub levels: Vec<f64>,
     /// Events in processing order.
-    pub steps: Vec<Step>,
+    pub events: Vec<Event>,
     /// Order used for simultaneous events.
     pub order: EventOrder,
     /// Whether the memory cap was applied.
@@ -107,36 +137,105 @@ pub struct Schedule {
     pub horizon_s: u64,
 }
 
+/// The distinct levels of a list, increasing, after checking every VM.
+fn levels_of(list: &EventList) -> Result<Vec<f64>, ClusterError> {
+    let mut levels: Vec<f64> = Vec::new();
+    for (index, vm) in list.vms.iter().enumerate() {
+        let bad = |message: String| ClusterError::InvalidVm {
+            vm: vm.id.clone(),
+            index,
+            message,
+        };
+        if vm.vcpus == 0 {
+            return Err(bad("vcpus must be at least 1".into()));
+        }
+        if !(vm.level.is_finite() && vm.level >= 1.0) {
+            return Err(bad(format!("level {} must be a number >= 1.0", vm.level)));
+        }
+        if vm.id.is_empty() {
+            return Err(bad("empty id".into()));
+        }
+        if !levels.contains(&vm.level) {
+            levels.push(vm.level);
+        }
+    }
+    if levels.len() > MAX_LEVELS {
+        return Err(ClusterError::TooManyLevels {
+            count: levels.len(),
+            max: MAX_LEVELS,
+        });
+    }
+    levels.sort_by(f64::total_cmp);
+    Ok(levels)
+}
+
+/// Checks that events name known VMs, come in time order, and that each
+/// VM arrives at most once and departs only after arriving; returns the
+/// time of the last event.
+fn check_events(list: &EventList) -> Result<u64, ClusterError> {
+    let mut arrived = vec![0u8; list.vms.len()];
+    let mut last_time = 0;
+    for (index, e) in list.events.iter().enumerate() {
+        let bad = |message: String| ClusterError::InvalidEvent { index, message };
+        if e.vm >= list.vms.len() {
+            return Err(bad(format!(
+                "VM index {} out of {} VMs",
+                e.vm,
+                list.vms.len()
+            )));
+        }
+        if e.time_s < last_time {
+            return Err(bad(format!(
+                "time {} s before the previous event's {} s",
+                e.time_s, last_time
+            )));
+        }
+        last_time = e.time_s;
+        let state = &mut arrived[e.vm];
+        match (e.kind, *state) {
+            (EventKind::Arrival, 0) => *state = 1,
+            (EventKind::Departure, 1) => *state = 2,
+            (EventKind::Arrival, _) => {
+                return Err(bad(format!("VM `{}` arrives twice", list.vms[e.vm].id)))
+            }
+            (EventKind::Departure, _) => {
+                return Err(bad(format!(
+                    "VM `{}` departs without being present",
+                    list.vms[e.vm].id
+                )))
+            }
+        }
+    }
+    Ok(last_time)
+}
+
+/// The events of a (checked) list in processing order: by time, then
+/// arrivals or departures first as `order` says, then list order.
+fn ordered_events(list: &EventList, order: EventOrder) -> Vec<Event> {
+    let rank = |e: &Event| match (order, e.is_arrival()) {
+        (EventOrder::ArrivalsFirst, true) | (EventOrder::DeparturesFirst, false) => 0u8,
+        _ => 1u8,
+    };
+    let mut events: Vec<Event> = list
+        .events
+        .iter()
+        .map(|e| {
+            let (time_s, vm) = (e.time_s, e.vm as u32);
+            match e.kind {
+                EventKind::Arrival => Event::Arrival { time_s, vm },
+                EventKind::Departure => Event::Departure { time_s, vm },
+            }
+        })
+        .collect();
+    // Stable: keeps the list's order within (time, kind).
+    events.sort_by_key(|e| (e.time_s(), rank(e)));
+    events
+}
+
 impl Schedule {
     /// Validates and orders an event list.
     pub fn new(list: &EventList, order: EventOrder, mem_cap: bool) -> Result<Self, ClusterError> {
-        let mut levels: Vec<f64> = Vec::new();
-        for (index, vm) in list.vms.iter().enumerate() {
-            let bad = |message: String| ClusterError::InvalidVm {
-                vm: vm.id.clone(),
-                index,
-                message,
-            };
-            if vm.vcpus == 0 {
-                return Err(bad("vcpus must be at least 1".into()));
-            }
-            if !(vm.level.is_finite() && vm.level >= 1.0) {
-                return Err(bad(format!("level {} must be a number >= 1.0", vm.level)));
-            }
-            if vm.id.is_empty() {
-                return Err(bad("empty id".into()));
-            }
-            if !levels.contains(&vm.level) {
-                levels.push(vm.level);
-            }
-        }
-        if levels.len() > MAX_LEVELS {
-            return Err(ClusterError::TooManyLevels {
-                count: levels.len(),
-                max: MAX_LEVELS,
-            });
-        }
-        levels.sort_by(f64::total_cmp);
+        let levels = levels_of(list)?;
         let vms = list
             .vms
             .iter()
@@ -148,62 +247,15 @@ impl Schedule {
                 level_idx: levels.iter().position(|&l| l == vm.level).unwrap_or(0) as u8,
             })
             .collect();
-        let mut arrived = vec![0u8; list.vms.len()];
-        let mut last_time = 0;
-        for (index, e) in list.events.iter().enumerate() {
-            let bad = |message: String| ClusterError::InvalidEvent { index, message };
-            if e.vm >= list.vms.len() {
-                return Err(bad(format!(
-                    "VM index {} out of {} VMs",
-                    e.vm,
-                    list.vms.len()
-                )));
-            }
-            if e.time_s < last_time {
-                return Err(bad(format!(
-                    "time {} s before the previous event's {} s",
-                    e.time_s, last_time
-                )));
-            }
-            last_time = e.time_s;
-            let state = &mut arrived[e.vm];
-            match (e.kind, *state) {
-                (EventKind::Arrival, 0) => *state = 1,
-                (EventKind::Departure, 1) => *state = 2,
-                (EventKind::Arrival, _) => {
-                    return Err(bad(format!("VM `{}` arrives twice", list.vms[e.vm].id)))
-                }
-                (EventKind::Departure, _) => {
-                    return Err(bad(format!(
-                        "VM `{}` departs without being present",
-                        list.vms[e.vm].id
-                    )))
-                }
-            }
-        }
-        let rank = |arrival: bool| match (order, arrival) {
-            (EventOrder::ArrivalsFirst, true) | (EventOrder::DeparturesFirst, false) => 0u8,
-            _ => 1u8,
-        };
-        let mut steps: Vec<Step> = list
-            .events
-            .iter()
-            .map(|e| Step {
-                time_s: e.time_s,
-                arrival: e.kind == EventKind::Arrival,
-                vm: e.vm as u32,
-            })
-            .collect();
-        // Stable: keeps the list's order within (time, kind).
-        steps.sort_by_key(|s| (s.time_s, rank(s.arrival)));
+        let horizon_s = check_events(list)?;
         Ok(Schedule {
             vms,
             ids: list.vms.iter().map(|v| v.id.clone()).collect(),
             levels,
-            steps,
+            events: ordered_events(list, order),
             order,
             mem_cap,
-            horizon_s: last_time,
+            horizon_s,
         })
     }
 
@@ -211,13 +263,13 @@ impl Schedule {
     /// cluster of that level); VM indexes and the horizon are kept.
     pub fn only_level(&self, level: f64) -> Schedule {
         let mut out = self.clone();
-        out.steps.retain(|s| self.vms[s.vm as usize].level == level);
+        out.events.retain(|e| self.vms[e.vm()].level == level);
         out
     }
 
     /// Number of VMs that arrive in this schedule.
     pub fn arrivals(&self) -> usize {
-        self.steps.iter().filter(|s| s.arrival).count()
+        self.events.iter().filter(|e| e.is_arrival()).count()
     }
 }
 
@@ -225,24 +277,24 @@ impl Schedule {
 mod tests {
     use super::*;
     use crate::cluster::testkit::vm;
-    use crate::workload::Event;
+    use crate::workload::Event as ListEvent;
 
     #[test]
     fn arrivals_come_before_departures_at_the_same_time() {
         let list = EventList {
             vms: vec![vm("a", 1, 1024, 1.0), vm("b", 1, 1024, 2.0)],
             events: vec![
-                Event {
+                ListEvent {
                     time_s: 0,
                     kind: EventKind::Arrival,
                     vm: 0,
                 },
-                Event {
+                ListEvent {
                     time_s: 360,
                     kind: EventKind::Departure,
                     vm: 0,
                 },
-                Event {
+                ListEvent {
                     time_s: 360,
                     kind: EventKind::Arrival,
                     vm: 1,
@@ -250,23 +302,9 @@ mod tests {
             ],
         };
         let s = Schedule::new(&list, EventOrder::ArrivalsFirst, true).unwrap();
-        assert_eq!(
-            s.steps[1],
-            Step {
-                time_s: 360,
-                arrival: true,
-                vm: 1
-            }
-        );
+        assert_eq!(s.events[1], Event::Arrival { time_s: 360, vm: 1 });
         let s = Schedule::new(&list, EventOrder::DeparturesFirst, true).unwrap();
-        assert_eq!(
-            s.steps[1],
-            Step {
-                time_s: 360,
-                arrival: false,
-                vm: 0
-            }
-        );
+        assert_eq!(s.events[1], Event::Departure { time_s: 360, vm: 0 });
         assert_eq!(s.levels, vec![1.0, 2.0]);
         assert_eq!(s.horizon_s, 360);
     }
@@ -292,7 +330,7 @@ mod tests {
         ));
         let list = EventList {
             vms: vec![vm("a", 1, 1024, 1.0)],
-            events: vec![Event {
+            events: vec![ListEvent {
                 time_s: 0,
                 kind: EventKind::Departure,
                 vm: 0,

@@ -17,9 +17,9 @@
 //! bounds the search.
 
 use super::bound::lower_bound;
-use super::engine::{run_kind, EngineOptions, Hosts, OnRefusal, RunOutcome};
+use super::engine::{run, EngineOptions, Hosts, OnRefusal, RunOutcome};
 use super::model::HostModel;
-use super::policy::{Policy, PolicyKind};
+use super::policy::PolicyKind;
 use super::schedule::Schedule;
 use super::ClusterError;
 
@@ -54,8 +54,8 @@ pub struct SearchResult {
 /// Checks that every arriving VM fits an empty host.
 pub fn check_sizes<M: HostModel>(schedule: &Schedule, model: &M) -> Result<(), ClusterError> {
     let empty = model.empty_host();
-    for step in schedule.steps.iter().filter(|s| s.arrival) {
-        let i = step.vm as usize;
+    for e in schedule.events.iter().filter(|e| e.is_arrival()) {
+        let i = e.vm();
         if model.probe(&empty, i).is_none() {
             let v = &schedule.vms[i];
             return Err(ClusterError::VmTooLarge {
@@ -70,109 +70,147 @@ pub fn check_sizes<M: HostModel>(schedule: &Schedule, model: &M) -> Result<(), C
     Ok(())
 }
 
-/// Smallest host count for `schedule` under `policy`; `verify` extra
-/// counts below the answer are checked for non-monotone policies.
-pub fn min_hosts<M: HostModel>(
-    schedule: &Schedule,
-    model: &M,
+/// Runs with refusals stopping the run, counted.
+struct Trials<'a, M: HostModel> {
+    schedule: &'a Schedule,
+    model: &'a M,
     policy: PolicyKind,
-    verify: usize,
-) -> Result<SearchResult, ClusterError> {
-    check_sizes(schedule, model)?;
-    let opts = EngineOptions {
-        on_refusal: OnRefusal::Stop,
-        ..EngineOptions::default()
-    };
-    let lb = lower_bound(schedule, model.capacity());
-    let arrivals = schedule.arrivals();
-    if arrivals == 0 {
-        let outcome = run_kind(schedule, model, policy, Hosts::Fixed(0), opts);
-        return Ok(SearchResult {
-            hosts: 0,
-            runs: 0,
-            method: SearchMethod::Empty,
-            non_monotone: false,
-            lower_bound: 0,
-            outcome,
-        });
+    runs: u32,
+}
+
+impl<M: HostModel> Trials<'_, M> {
+    fn on(&mut self, hosts: Hosts) -> RunOutcome {
+        self.runs += 1;
+        let opts = EngineOptions {
+            on_refusal: OnRefusal::Stop,
+            ..EngineOptions::default()
+        };
+        run(self.schedule, self.model, self.policy, hosts, opts)
     }
-    let exact = crate::with_policy!(policy, p => p.on_demand_exact());
-    if exact {
-        let mut outcome = run_kind(schedule, model, policy, Hosts::OnDemand, opts);
-        debug_assert!(outcome.fits() && outcome.hosts_used >= lb);
-        outcome.hosts = outcome.hosts_used;
-        return Ok(SearchResult {
-            hosts: outcome.hosts_used,
-            runs: 1,
-            method: SearchMethod::OnePass,
-            non_monotone: false,
-            lower_bound: lb,
-            outcome,
-        });
-    }
-    let ceiling = arrivals.max(lb.max(1));
-    let mut runs = 0u32;
-    let mut try_n = |n: usize| {
-        runs += 1;
-        run_kind(schedule, model, policy, Hosts::Fixed(n), opts)
-    };
-    let lo = lb.max(1);
-    // Exponential: lo, lo+1, lo+3, lo+7, ... (capped at the ceiling).
-    let mut fail = lo - 1;
-    let mut step = 1usize;
-    let mut n = lo;
-    let mut good = loop {
-        let r = try_n(n);
+}
+
+/// A host count known to fit and one known not to (`fail < fits`).
+struct Bracket {
+    fail: usize,
+    fits: usize,
+    good: RunOutcome,
+}
+
+/// Exponential steps from `lo`: lo, lo+1, lo+3, lo+7, ... (capped at the
+/// ceiling) until a count fits.
+fn bracket<M: HostModel>(
+    t: &mut Trials<'_, M>,
+    lo: usize,
+    ceiling: usize,
+) -> Result<Bracket, ClusterError> {
+    let (mut fail, mut step, mut n) = (lo - 1, 1usize, lo);
+    loop {
+        let r = t.on(Hosts::Fixed(n));
         if r.fits() {
-            break r;
+            return Ok(Bracket {
+                fail,
+                fits: n,
+                good: r,
+            });
         }
         if n >= ceiling {
             return Err(ClusterError::SearchExhausted {
                 ceiling,
-                policy: policy.name(),
+                policy: t.policy.name(),
             });
         }
         fail = n;
         n = (lo + 2 * step - 1).min(ceiling);
         step *= 2;
-    };
-    // Binary: fail < answer <= n.
-    while n - fail > 1 {
-        let mid = fail + (n - fail) / 2;
-        let r = try_n(mid);
+    }
+}
+
+/// Binary search inside a bracket, down to adjacent counts.
+fn bisect<M: HostModel>(t: &mut Trials<'_, M>, mut b: Bracket) -> Bracket {
+    while b.fits - b.fail > 1 {
+        let mid = b.fail + (b.fits - b.fail) / 2;
+        let r = t.on(Hosts::Fixed(mid));
         if r.fits() {
-            n = mid;
-            good = r;
+            b.fits = mid;
+            b.good = r;
         } else {
-            fail = mid;
+            b.fail = mid;
         }
     }
-    // Verification below and above.
-    let mut non_monotone = false;
-    let mut m = n;
+    b
+}
+
+/// Runs `verify` counts below the answer (down to `lo`; the smallest that
+/// fits wins) and the count above it (which must fit): returns the answer,
+/// its run and whether the policy showed itself non-monotone.
+fn verify<M: HostModel>(
+    t: &mut Trials<'_, M>,
+    b: Bracket,
+    lo: usize,
+    verify: usize,
+) -> (usize, RunOutcome, bool) {
+    let (n, mut good) = (b.fits, b.good);
+    let (mut m, mut non_monotone) = (n, false);
     for k in 2..=verify + 1 {
         let Some(below) = n.checked_sub(k) else { break };
         if below < lo {
             break;
         }
-        let r = try_n(below);
+        let r = t.on(Hosts::Fixed(below));
         if r.fits() {
             non_monotone = true;
             m = below;
             good = r;
         }
     }
-    if !try_n(n + 1).fits() {
+    if !t.on(Hosts::Fixed(n + 1)).fits() {
         non_monotone = true;
     }
-    Ok(SearchResult {
-        hosts: m,
+    (m, good, non_monotone)
+}
+
+/// Smallest host count for `schedule` under `policy`; `verify` extra
+/// counts below the answer are checked for non-monotone policies.
+pub fn min_hosts<M: HostModel>(
+    schedule: &Schedule,
+    model: &M,
+    policy: PolicyKind,
+    verify_below: usize,
+) -> Result<SearchResult, ClusterError> {
+    check_sizes(schedule, model)?;
+    let lb = lower_bound(schedule, model.capacity());
+    let arrivals = schedule.arrivals();
+    let mut t = Trials {
+        schedule,
+        model,
+        policy,
+        runs: 0,
+    };
+    let found = |hosts, runs, method, non_monotone, lower_bound, outcome| SearchResult {
+        hosts,
         runs,
-        method: SearchMethod::Bisection,
+        method,
         non_monotone,
-        lower_bound: lb,
-        outcome: good,
-    })
+        lower_bound,
+        outcome,
+    };
+    if arrivals == 0 {
+        let outcome = t.on(Hosts::Fixed(0));
+        return Ok(found(0, 0, SearchMethod::Empty, false, 0, outcome));
+    }
+    if policy.on_demand_exact() {
+        let mut outcome = t.on(Hosts::OnDemand);
+        debug_assert!(outcome.fits() && outcome.hosts_used >= lb);
+        outcome.hosts = outcome.hosts_used;
+        let n = outcome.hosts_used;
+        return Ok(found(n, 1, SearchMethod::OnePass, false, lb, outcome));
+    }
+    let lo = lb.max(1);
+    let b = bracket(&mut t, lo, arrivals.max(lo))?;
+    let b = bisect(&mut t, b);
+    let (m, good, non_monotone) = verify(&mut t, b, lo, verify_below);
+    let method = SearchMethod::Bisection;
+    Ok(found(m, t.runs, method, non_monotone, lb, good))
 }
 
 /// Linear scan from 1 (for tests): the smallest N whose run fits.
@@ -184,7 +222,7 @@ pub(crate) fn linear_scan<M: HostModel>(
 ) -> usize {
     (1..)
         .find(|&n| {
-            run_kind(
+            run(
                 schedule,
                 model,
                 policy,

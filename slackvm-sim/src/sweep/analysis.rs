@@ -5,10 +5,10 @@
 //! plus pivots per policy and per model. [`trace_stats_csv`] summarises a
 //! monitoring trace (plain TSV, formats.md) per CPU vNode.
 
+use super::rows::{Column, SizingRow, Summary, COLUMNS};
 use super::stats::{t95, Stats};
-use super::summary::{summary_csv, SummaryRow};
+use super::summary::{summarised, summary_csv, SummaryRow};
 use super::SweepError;
-use crate::cluster::{EventOrder, ModelKind, PolicyKind};
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -58,17 +58,13 @@ fn scan(inputs: &[PathBuf]) -> Result<LazyFrame, SweepError> {
     concat(frames, UnionArgs::default()).map_err(perr(&first))
 }
 
-const KEYS: [&str; 9] = [
-    "catalogue",
-    "oc1",
-    "oc2",
-    "oc3",
-    "vms",
-    "policy",
-    "model",
-    "mem_cap",
-    "event_order",
-];
+/// The key columns of a cell (from the one column table).
+fn keys() -> Vec<&'static Column> {
+    COLUMNS
+        .iter()
+        .filter(|c| c.summary == Summary::Key)
+        .collect()
+}
 
 fn stats(n: usize, mean: f64, sd: f64) -> Stats {
     let half = t95(n.saturating_sub(1)) * sd / (n as f64).sqrt();
@@ -84,114 +80,69 @@ fn write(path: &Path, text: &str) -> Result<(), SweepError> {
     std::fs::write(path, text).map_err(|e| SweepError::io(path, e))
 }
 
+/// Polars aggregations of every summarised column: `seeds`, then per
+/// column `{name}_mean` (and `{name}_sd` for spread columns).
+fn aggregations() -> Vec<Expr> {
+    let mut aggs = vec![len().alias("seeds")];
+    for c in summarised() {
+        let x = || col(c.name).cast(DataType::Float64);
+        aggs.push(x().mean().alias(format!("{}_mean", c.name)));
+        if matches!(c.summary, Summary::Spread(_)) {
+            aggs.push(x().std(1).alias(format!("{}_sd", c.name)));
+        }
+    }
+    aggs
+}
+
 /// Summary rows of the scanned inputs, in canonical order.
 pub fn summary_rows(inputs: &[PathBuf]) -> Result<Vec<SummaryRow>, SweepError> {
     let first = inputs.first().cloned().unwrap_or_default();
     let e = perr(&first);
-    let keys: Vec<Expr> = KEYS
+    let key_exprs: Vec<Expr> = keys()
         .iter()
-        .map(|k| col(*k).cast(DataType::String))
+        .map(|k| col(k.name).cast(DataType::String))
         .collect();
-    let mut aggs = vec![len().alias("seeds")];
-    for c in ["hosts_slackvm", "hosts_dedicated", "gain_pct"] {
-        aggs.push(
-            col(c)
-                .cast(DataType::Float64)
-                .mean()
-                .alias(format!("{c}_mean")),
-        );
-        aggs.push(
-            col(c)
-                .cast(DataType::Float64)
-                .std(1)
-                .alias(format!("{c}_sd")),
-        );
-    }
-    for c in [
-        "lower_bound",
-        "unallocated_cpu_pct",
-        "unallocated_mem_pct",
-        "dedicated_unallocated_cpu_pct",
-        "dedicated_unallocated_mem_pct",
-    ] {
-        aggs.push(
-            col(c)
-                .cast(DataType::Float64)
-                .mean()
-                .alias(format!("{c}_mean")),
-        );
-    }
     let df = scan(inputs)?
-        .group_by(keys)
-        .agg(aggs)
+        .group_by(key_exprs)
+        .agg(aggregations())
         .collect()
         .map_err(&e)?;
-    let k: Vec<Vec<String>> = KEYS
+    let k: Vec<Vec<String>> = keys()
         .iter()
-        .map(|c| strs(&df, c))
+        .map(|c| strs(&df, c.name))
         .collect::<PolarsResult<_>>()
         .map_err(&e)?;
     let num = |c: &str| f64s(&df, c).map_err(&e);
     let seeds = num("seeds")?;
-    let (sm, ss) = (num("hosts_slackvm_mean")?, num("hosts_slackvm_sd")?);
-    let (dm, ds) = (num("hosts_dedicated_mean")?, num("hosts_dedicated_sd")?);
-    let (gm, gs) = (num("gain_pct_mean")?, num("gain_pct_sd")?);
-    let lb = num("lower_bound_mean")?;
-    let un: Vec<Vec<f64>> = [
-        "unallocated_cpu_pct_mean",
-        "unallocated_mem_pct_mean",
-        "dedicated_unallocated_cpu_pct_mean",
-        "dedicated_unallocated_mem_pct_mean",
-    ]
-    .iter()
-    .map(|c| num(c))
-    .collect::<Result<_, _>>()?;
+    let mut columns: Vec<(Vec<f64>, Option<Vec<f64>>)> = Vec::new();
+    for c in summarised() {
+        let sd = match c.summary {
+            Summary::Spread(_) => Some(num(&format!("{}_sd", c.name))?),
+            _ => None,
+        };
+        columns.push((num(&format!("{}_mean", c.name))?, sd));
+    }
     let bad = |message: String| SweepError::Analysis {
         path: first.clone(),
         message,
     };
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let u = |j: usize| {
-            k[j][i]
-                .parse::<u32>()
-                .map_err(|_| bad(format!("column `{}`: `{}`", KEYS[j], k[j][i])))
-        };
+        let mut key = SizingRow::blank();
+        for (c, values) in keys().iter().zip(&k) {
+            c.read(&mut key, &values[i]).map_err(&bad)?;
+        }
         let n = seeds[i] as usize;
-        out.push(SummaryRow {
-            catalogue: k[0][i].clone(),
-            shares: [u(1)?, u(2)?, u(3)?],
-            vms: u(4)? as usize,
-            policy: PolicyKind::parse(&k[5][i]).map_err(|e| bad(e.to_string()))?,
-            model: ModelKind::parse(&k[6][i]).map_err(|e| bad(e.to_string()))?,
-            mem_cap: k[7][i] == "true",
-            order: EventOrder::parse(&k[8][i]).map_err(|e| bad(e.to_string()))?,
-            slackvm: stats(n, sm[i], ss[i]),
-            dedicated: stats(n, dm[i], ds[i]),
-            gain: stats(n, gm[i], gs[i]),
-            lower_bound: lb[i],
-            unallocated: [un[0][i], un[1][i], un[2][i], un[3][i]],
-        });
+        let values = columns
+            .iter()
+            .map(|(mean, sd)| match sd {
+                Some(sd) => stats(n, mean[i], sd[i]),
+                None => stats(n, mean[i], 0.0),
+            })
+            .collect();
+        out.push(SummaryRow::new(key, values));
     }
-    out.sort_by(|a, b| {
-        let key = |r: &SummaryRow| {
-            (
-                super::rows::catalogue_rank(&r.catalogue).0,
-                r.catalogue.clone(),
-                r.mem_cap,
-                r.order,
-                super::grid::DISTRIBUTIONS
-                    .iter()
-                    .position(|d| *d == r.shares)
-                    .unwrap_or(usize::MAX),
-                r.shares,
-                r.vms,
-                r.policy,
-                r.model,
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    out.sort_by(|a, b| a.key.canonical_cmp(&b.key));
     Ok(out)
 }
 
@@ -268,86 +219,25 @@ pub fn report(inputs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>, SweepError
 pub fn trace_stats_csv(trace: &Path) -> Result<String, SweepError> {
     let e = perr(trace);
     let text = trace.to_string_lossy().to_string();
-    let num = |c: &str| col(c).cast(DataType::Float64);
-    let per_step = {
-        let lf = LazyCsvReader::new(PlRefPath::from(text.as_str()))
-            .with_has_header(true)
-            .with_separator(b'\t')
-            .with_null_values(Some(NullValues::AllColumnsSingle("None".into())))
-            .with_infer_schema_length(Some(10_000))
-            .finish()
-            .map_err(&e)?;
-        let cpu = col("res").cast(DataType::String).eq(lit("cpu"));
-        let v = lf
-            .clone()
-            .filter(
-                col("rec")
-                    .cast(DataType::String)
-                    .eq(lit("subset"))
-                    .and(cpu.clone()),
-            )
-            .select([
-                col("tmp").cast(DataType::Int64),
-                col("subset").cast(DataType::String),
-                num("config").alias("held"),
-                num("val").alias("busy"),
-                num("sb_oc").alias("level"),
-            ]);
-        let a = lf
-            .filter(col("rec").cast(DataType::String).eq(lit("vm")).and(cpu))
-            .group_by([
-                col("tmp").cast(DataType::Int64),
-                col("subset").cast(DataType::String),
-            ])
-            .agg([num("config").sum().alias("alloc")]);
-        v.join(
-            a,
-            [col("tmp"), col("subset")],
-            [col("tmp"), col("subset")],
-            JoinArgs::new(JoinType::Left),
-        )
-    };
-    let q = |c: &str| col(c).quantile(lit(0.95), QuantileMethod::Nearest);
-    let df = per_step
+    let lf = LazyCsvReader::new(PlRefPath::from(text.as_str()))
+        .with_has_header(true)
+        .with_separator(b'\t')
+        .with_null_values(Some(NullValues::AllColumnsSingle("None".into())))
+        .with_infer_schema_length(Some(10_000))
+        .finish()
+        .map_err(&e)?;
+    let df = per_vnode_steps(lf)
         .group_by([col("subset")])
-        .agg([
-            len().alias("steps"),
-            col("held").min().alias("held_min"),
-            col("held").mean().alias("held_mean"),
-            q("held").alias("held_p95"),
-            col("held").max().alias("held_max"),
-            col("busy").min().alias("busy_min"),
-            col("busy").mean().alias("busy_mean"),
-            q("busy").alias("busy_p95"),
-            col("busy").max().alias("busy_max"),
-            col("alloc")
-                .fill_null(lit(0.0))
-                .gt(col("held") * col("level"))
-                .cast(DataType::Float64)
-                .mean()
-                .alias("beyond_ratio_share"),
-        ])
+        .agg(vnode_aggregations())
         .sort(["subset"], SortMultipleOptions::default())
         .collect()
         .map_err(&e)?;
     let names = strs(&df, "subset").map_err(&e)?;
-    let cols = [
-        "steps",
-        "held_min",
-        "held_mean",
-        "held_p95",
-        "held_max",
-        "busy_min",
-        "busy_mean",
-        "busy_p95",
-        "busy_max",
-        "beyond_ratio_share",
-    ];
-    let vals: Vec<Vec<f64>> = cols
+    let vals: Vec<Vec<f64>> = TRACE_STATS
         .iter()
         .map(|c| f64s(&df, c).map_err(&e))
         .collect::<Result<_, _>>()?;
-    let mut out = format!("vnode,{}\n", cols.join(","));
+    let mut out = format!("vnode,{}\n", TRACE_STATS.join(","));
     for i in 0..df.height() {
         out.push_str(&names[i]);
         for (j, v) in vals.iter().enumerate() {
@@ -360,6 +250,80 @@ pub fn trace_stats_csv(trace: &Path) -> Result<String, SweepError> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Columns of the trace statistics, in output order (after `vnode`).
+const TRACE_STATS: [&str; 10] = [
+    "steps",
+    "held_min",
+    "held_mean",
+    "held_p95",
+    "held_max",
+    "busy_min",
+    "busy_mean",
+    "busy_p95",
+    "busy_max",
+    "beyond_ratio_share",
+];
+
+fn num(c: &str) -> Expr {
+    col(c).cast(DataType::Float64)
+}
+
+/// One row per CPU vNode and step: CPUs held and busy, its level, and the
+/// vCPUs of its VMs at that step (`alloc`, null when none reported).
+fn per_vnode_steps(lf: LazyFrame) -> LazyFrame {
+    let cpu = col("res").cast(DataType::String).eq(lit("cpu"));
+    let v = lf
+        .clone()
+        .filter(
+            col("rec")
+                .cast(DataType::String)
+                .eq(lit("subset"))
+                .and(cpu.clone()),
+        )
+        .select([
+            col("tmp").cast(DataType::Int64),
+            col("subset").cast(DataType::String),
+            num("config").alias("held"),
+            num("val").alias("busy"),
+            num("sb_oc").alias("level"),
+        ]);
+    let a = lf
+        .filter(col("rec").cast(DataType::String).eq(lit("vm")).and(cpu))
+        .group_by([
+            col("tmp").cast(DataType::Int64),
+            col("subset").cast(DataType::String),
+        ])
+        .agg([num("config").sum().alias("alloc")]);
+    v.join(
+        a,
+        [col("tmp"), col("subset")],
+        [col("tmp"), col("subset")],
+        JoinArgs::new(JoinType::Left),
+    )
+}
+
+/// The per-vNode aggregations named by [`TRACE_STATS`].
+fn vnode_aggregations() -> Vec<Expr> {
+    let q = |c: &str| col(c).quantile(lit(0.95), QuantileMethod::Nearest);
+    vec![
+        len().alias("steps"),
+        col("held").min().alias("held_min"),
+        col("held").mean().alias("held_mean"),
+        q("held").alias("held_p95"),
+        col("held").max().alias("held_max"),
+        col("busy").min().alias("busy_min"),
+        col("busy").mean().alias("busy_mean"),
+        q("busy").alias("busy_p95"),
+        col("busy").max().alias("busy_max"),
+        col("alloc")
+            .fill_null(lit(0.0))
+            .gt(col("held") * col("level"))
+            .cast(DataType::Float64)
+            .mean()
+            .alias("beyond_ratio_share"),
+    ]
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ fn write_outputs_checked(
         .enumerate()
         .map(|(i, l)| SizingRow::parse(l, &sizing, i + 2))
         .collect::<Result<_, _>>()?;
-    debug_assert!(text.starts_with(HEADER));
+    debug_assert!(text.starts_with(HEADER.as_str()));
     let cells = summarise(&rows);
     let summary = dir.join("summary.csv");
     set.write(&summary, summary_csv(&cells).as_bytes())?;

@@ -63,23 +63,72 @@ pub struct Comparison {
     pub dedicated_inside: usize,
 }
 
+/// The summary cell the paper's `shares` cell is compared with.
+fn our_cell(cells: &[SummaryRow], shares: [u32; 3]) -> Option<&SummaryRow> {
+    cells.iter().find(|s| {
+        s.catalogue == "ovhcloud2023"
+            && s.vms == 500
+            && s.shares == shares
+            && s.policy == PolicyKind::Paper
+            && s.model == ModelKind::Counting
+            && s.mem_cap
+            && s.order == crate::cluster::EventOrder::ArrivalsFirst
+    })
+}
+
+/// True when `v` lies in `[lo, hi]`.
+fn inside(lo_hi: (f64, f64), v: u32) -> bool {
+    lo_hi.0 <= f64::from(v) && f64::from(v) <= lo_hi.1
+}
+
+/// One line of the table: the paper's cell, ours, the differences and
+/// (several seeds) the prediction intervals; counts the cells inside.
+fn cell_line(p: &PaperCell, s: &SummaryRow, seeds: usize, cmp: &mut Comparison) -> String {
+    let (d, k, g) = (s.dedicated.mean, s.slackvm.mean, s.gain.mean);
+    let mut out = format!(
+        "{:>4} {:>4} {:>4} | {:>9} {:>6} {:>6.1} | {:>9.1} {:>7.1} {:>7.2} | {:>+8.1} {:>+6.1} {:>+6.2}",
+        p.shares[0],
+        p.shares[1],
+        p.shares[2],
+        p.dedicated,
+        p.slackvm,
+        p.gain_pct,
+        d,
+        k,
+        g,
+        d - f64::from(p.dedicated),
+        k - f64::from(p.slackvm),
+        g - p.gain_pct
+    );
+    let ks = s.slackvm.prediction(0.5);
+    let ds = s.dedicated.prediction(0.5);
+    cmp.slackvm_inside += usize::from(inside(ks, p.slackvm));
+    cmp.dedicated_inside += usize::from(inside(ds, p.dedicated));
+    if seeds > 1 {
+        let yes = |b: bool| if b { "yes" } else { "NO" };
+        out.push_str(&format!(
+            " | [{:>6.1},{:>6.1}] {:>3} | [{:>6.1},{:>6.1}] {:>3}",
+            ks.0,
+            ks.1,
+            yes(inside(ks, p.slackvm)),
+            ds.0,
+            ds.1,
+            yes(inside(ds, p.dedicated))
+        ));
+    }
+    out.push('\n');
+    cmp.cells += 1;
+    cmp.our_mean_gain += g;
+    cmp.paper_mean_gain += p.gain_pct;
+    out
+}
+
 /// The comparison table as text (ovhcloud2023, 500 VMs, `paper` policy,
 /// `counting` model, memory cap on, arrivals first), or `None` when the
 /// summary lacks those cells.
 pub fn compare_ovh_500(cells: &[SummaryRow]) -> Option<(String, Comparison)> {
-    let find = |shares: [u32; 3]| {
-        cells.iter().find(|s| {
-            s.catalogue == "ovhcloud2023"
-                && s.vms == 500
-                && s.shares == shares
-                && s.policy == PolicyKind::Paper
-                && s.model == ModelKind::Counting
-                && s.mem_cap
-                && s.order == crate::cluster::EventOrder::ArrivalsFirst
-        })
-    };
     let mut out = String::new();
-    let seeds = find(PAPER_OVH_500[0].shares)?.slackvm.n;
+    let seeds = our_cell(cells, PAPER_OVH_500[0].shares)?.slackvm.n;
     out.push_str(&format!(
         "OVHcloud 2023, 500 initial VMs, policy paper, model counting, memory cap on, arrivals first; ours = mean over {seeds} seed(s)\n"
     ));
@@ -89,48 +138,8 @@ pub fn compare_ovh_500(cells: &[SummaryRow]) -> Option<(String, Comparison)> {
     }
     out.push('\n');
     let mut cmp = Comparison::default();
-    for p in PAPER_OVH_500 {
-        let s = find(p.shares)?;
-        let (d, k, g) = (s.dedicated.mean, s.slackvm.mean, s.gain.mean);
-        out.push_str(&format!(
-            "{:>4} {:>4} {:>4} | {:>9} {:>6} {:>6.1} | {:>9.1} {:>7.1} {:>7.2} | {:>+8.1} {:>+6.1} {:>+6.2}",
-            p.shares[0],
-            p.shares[1],
-            p.shares[2],
-            p.dedicated,
-            p.slackvm,
-            p.gain_pct,
-            d,
-            k,
-            g,
-            d - f64::from(p.dedicated),
-            k - f64::from(p.slackvm),
-            g - p.gain_pct
-        ));
-        let inside = |lo_hi: (f64, f64), v: u32| lo_hi.0 <= f64::from(v) && f64::from(v) <= lo_hi.1;
-        let ks = s.slackvm.prediction(0.5);
-        let ds = s.dedicated.prediction(0.5);
-        if inside(ks, p.slackvm) {
-            cmp.slackvm_inside += 1;
-        }
-        if inside(ds, p.dedicated) {
-            cmp.dedicated_inside += 1;
-        }
-        if seeds > 1 {
-            out.push_str(&format!(
-                " | [{:>6.1},{:>6.1}] {:>3} | [{:>6.1},{:>6.1}] {:>3}",
-                ks.0,
-                ks.1,
-                if inside(ks, p.slackvm) { "yes" } else { "NO" },
-                ds.0,
-                ds.1,
-                if inside(ds, p.dedicated) { "yes" } else { "NO" }
-            ));
-        }
-        out.push('\n');
-        cmp.cells += 1;
-        cmp.our_mean_gain += g;
-        cmp.paper_mean_gain += p.gain_pct;
+    for p in &PAPER_OVH_500 {
+        out.push_str(&cell_line(p, our_cell(cells, p.shares)?, seeds, &mut cmp));
     }
     cmp.our_mean_gain /= cmp.cells as f64;
     cmp.paper_mean_gain /= cmp.cells as f64;

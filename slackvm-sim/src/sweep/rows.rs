@@ -2,12 +2,12 @@
 //! model. Written with fixed decimals (4) and read back by the same code,
 //! so summaries computed from parsed rows are identical whoever wrote them.
 //!
-//! Columns (the first 17 are the documented ones, then ours):
-//! `catalogue,oc1,oc2,oc3,vms,seed,policy,model,hosts_slackvm,
-//! hosts_dedicated,hosts_oc1,hosts_oc2,hosts_oc3,gain_pct,lower_bound,
-//! unallocated_cpu_pct,unallocated_mem_pct,dedicated_unallocated_cpu_pct,
-//! dedicated_unallocated_mem_pct,mem_cap,event_order,workload_vms,runs,
-//! non_monotone,level_rule,host,oversize_vms`.
+//! The columns are defined once, in [`COLUMNS`]: each names its CSV
+//! header, how its value is written and read, and what `summary.csv` does
+//! with it ([`Summary`]). The header, [`SizingRow::to_line`],
+//! [`SizingRow::parse`] (the merge reader), the plain summary and the
+//! polars report all walk that table. A new column is one entry there
+//! (plus its field in [`SizingRow`]).
 //!
 //! `level_rule` is how levels were given (`a/b/c` for the grid, a trace's
 //! `--levels` rule), `host` the host shape (`32cpu-128gb` for `counting`,
@@ -18,10 +18,278 @@ use super::SweepError;
 use crate::cluster::{EventOrder, ModelKind, PolicyKind};
 use crate::workload::BUILTIN_CATALOGUES;
 use std::cmp::Ordering;
+use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::LazyLock;
 
-/// The header line of `sizing.csv`.
-pub const HEADER: &str = "catalogue,oc1,oc2,oc3,vms,seed,policy,model,hosts_slackvm,hosts_dedicated,hosts_oc1,hosts_oc2,hosts_oc3,gain_pct,lower_bound,unallocated_cpu_pct,unallocated_mem_pct,dedicated_unallocated_cpu_pct,dedicated_unallocated_mem_pct,mem_cap,event_order,workload_vms,runs,non_monotone,level_rule,host,oversize_vms";
+/// What `summary.csv` does with a column over the seeds of a cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Summary {
+    /// Part of the cell's identity (written once per cell).
+    Key,
+    /// Not summarised (the seed, counts kept for reference).
+    Skip,
+    /// Mean, sd, 95% confidence interval of the mean and 95% prediction
+    /// interval of one run, widened by this much for rounding.
+    Spread(f64),
+    /// The mean only.
+    Mean,
+}
+
+/// How a column's value is read from and written to a [`SizingRow`].
+#[derive(Clone, Copy)]
+pub enum Cell {
+    /// Free text or a name (written as is).
+    Text(
+        fn(&SizingRow) -> &str,
+        fn(&mut SizingRow, &str) -> Result<(), String>,
+    ),
+    /// An unsigned integer.
+    Int(
+        fn(&SizingRow) -> u64,
+        fn(&mut SizingRow, u64) -> Result<(), String>,
+    ),
+    /// A real, written with 4 decimals.
+    Real(fn(&SizingRow) -> f64, fn(&mut SizingRow, f64)),
+    /// `true` or `false`.
+    Flag(fn(&SizingRow) -> bool, fn(&mut SizingRow, bool)),
+}
+
+/// One column of `sizing.csv`.
+#[derive(Clone, Copy)]
+pub struct Column {
+    /// Header name.
+    pub name: &'static str,
+    /// Value access.
+    pub cell: Cell,
+    /// Treatment in `summary.csv`.
+    pub summary: Summary,
+}
+
+impl std::fmt::Debug for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Column")
+            .field("name", &self.name)
+            .field("summary", &self.summary)
+            .finish()
+    }
+}
+
+impl Column {
+    /// The value as a number (0/1 for flags; `None` for text).
+    pub fn number(&self, r: &SizingRow) -> Option<f64> {
+        match self.cell {
+            Cell::Text(..) => None,
+            Cell::Int(get, _) => Some(get(r) as f64),
+            Cell::Real(get, _) => Some(get(r)),
+            Cell::Flag(get, _) => Some(f64::from(u8::from(get(r)))),
+        }
+    }
+    /// Appends the value as written in the CSV.
+    pub fn write(&self, r: &SizingRow, out: &mut String) {
+        // Writing to a String cannot fail.
+        let _ = match self.cell {
+            Cell::Text(get, _) => write!(out, "{}", get(r)),
+            Cell::Int(get, _) => write!(out, "{}", get(r)),
+            Cell::Real(get, _) => write!(out, "{:.4}", get(r)),
+            Cell::Flag(get, _) => write!(out, "{}", get(r)),
+        };
+    }
+    /// Reads the value from its CSV text into `r`.
+    pub fn read(&self, r: &mut SizingRow, text: &str) -> Result<(), String> {
+        let bad = || format!("column `{}`: `{}` is not a valid value", self.name, text);
+        match self.cell {
+            Cell::Text(_, set) => set(r, text),
+            Cell::Int(_, set) => set(r, text.parse().map_err(|_| bad())?).map_err(|_| bad()),
+            Cell::Real(_, set) => {
+                set(r, text.parse().map_err(|_| bad())?);
+                Ok(())
+            }
+            Cell::Flag(_, set) => {
+                set(r, text.parse().map_err(|_| bad())?);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A `u32` field from a `u64` value (out of range: an error).
+fn to_u32(v: u64) -> Result<u32, String> {
+    u32::try_from(v).map_err(|e| e.to_string())
+}
+
+/// A `usize` field from a `u64` value (out of range: an error).
+fn to_usize(v: u64) -> Result<usize, String> {
+    usize::try_from(v).map_err(|e| e.to_string())
+}
+
+const fn col(name: &'static str, cell: Cell, summary: Summary) -> Column {
+    Column {
+        name,
+        cell,
+        summary,
+    }
+}
+
+/// A count column (`usize` field).
+macro_rules! count {
+    ($name:literal, $field:ident $([$i:literal])?, $summary:expr) => {
+        col(
+            $name,
+            Cell::Int(
+                |r| r.$field$([$i])? as u64,
+                |r, v| {
+                    r.$field$([$i])? = to_usize(v)?;
+                    Ok(())
+                },
+            ),
+            $summary,
+        )
+    };
+}
+
+/// A real column (`f64` field).
+macro_rules! real {
+    ($name:literal, $field:ident, $summary:expr) => {
+        col(
+            $name,
+            Cell::Real(|r| r.$field, |r, v| r.$field = v),
+            $summary,
+        )
+    };
+}
+
+/// Every column of `sizing.csv`, in file order: the 17 documented ones,
+/// then ours.
+pub const COLUMNS: &[Column] = &[
+    col(
+        "catalogue",
+        Cell::Text(
+            |r| &r.catalogue,
+            |r, v| {
+                r.catalogue = v.to_string();
+                Ok(())
+            },
+        ),
+        Summary::Key,
+    ),
+    col(
+        "oc1",
+        Cell::Int(
+            |r| u64::from(r.shares[0]),
+            |r, v| Ok(r.shares[0] = to_u32(v)?),
+        ),
+        Summary::Key,
+    ),
+    col(
+        "oc2",
+        Cell::Int(
+            |r| u64::from(r.shares[1]),
+            |r, v| Ok(r.shares[1] = to_u32(v)?),
+        ),
+        Summary::Key,
+    ),
+    col(
+        "oc3",
+        Cell::Int(
+            |r| u64::from(r.shares[2]),
+            |r, v| Ok(r.shares[2] = to_u32(v)?),
+        ),
+        Summary::Key,
+    ),
+    count!("vms", vms, Summary::Key),
+    col(
+        "seed",
+        Cell::Int(|r| r.seed, |r, v| Ok(r.seed = v)),
+        Summary::Skip,
+    ),
+    col(
+        "policy",
+        Cell::Text(
+            |r| r.policy.name(),
+            |r, v| Ok(r.policy = PolicyKind::parse(v).map_err(|e| e.to_string())?),
+        ),
+        Summary::Key,
+    ),
+    col(
+        "model",
+        Cell::Text(
+            |r| r.model.name(),
+            |r, v| Ok(r.model = ModelKind::parse(v).map_err(|e| e.to_string())?),
+        ),
+        Summary::Key,
+    ),
+    count!("hosts_slackvm", hosts_slackvm, Summary::Spread(0.5)),
+    count!("hosts_dedicated", hosts_dedicated, Summary::Spread(0.5)),
+    count!("hosts_oc1", hosts_level[0], Summary::Skip),
+    count!("hosts_oc2", hosts_level[1], Summary::Skip),
+    count!("hosts_oc3", hosts_level[2], Summary::Skip),
+    real!("gain_pct", gain_pct, Summary::Spread(0.0)),
+    count!("lower_bound", lower_bound, Summary::Mean),
+    real!("unallocated_cpu_pct", unallocated_cpu_pct, Summary::Mean),
+    real!("unallocated_mem_pct", unallocated_mem_pct, Summary::Mean),
+    real!(
+        "dedicated_unallocated_cpu_pct",
+        dedicated_unallocated_cpu_pct,
+        Summary::Mean
+    ),
+    real!(
+        "dedicated_unallocated_mem_pct",
+        dedicated_unallocated_mem_pct,
+        Summary::Mean
+    ),
+    col(
+        "mem_cap",
+        Cell::Flag(|r| r.mem_cap, |r, v| r.mem_cap = v),
+        Summary::Key,
+    ),
+    col(
+        "event_order",
+        Cell::Text(
+            |r| r.order.name(),
+            |r, v| Ok(r.order = EventOrder::parse(v).map_err(|e| e.to_string())?),
+        ),
+        Summary::Key,
+    ),
+    count!("workload_vms", workload_vms, Summary::Skip),
+    col(
+        "runs",
+        Cell::Int(|r| u64::from(r.runs), |r, v| Ok(r.runs = to_u32(v)?)),
+        Summary::Skip,
+    ),
+    col(
+        "non_monotone",
+        Cell::Flag(|r| r.non_monotone, |r, v| r.non_monotone = v),
+        Summary::Skip,
+    ),
+    col(
+        "level_rule",
+        Cell::Text(
+            |r| &r.level_rule,
+            |r, v| {
+                r.level_rule = v.to_string();
+                Ok(())
+            },
+        ),
+        Summary::Skip,
+    ),
+    col(
+        "host",
+        Cell::Text(
+            |r| &r.host,
+            |r, v| {
+                r.host = v.to_string();
+                Ok(())
+            },
+        ),
+        Summary::Skip,
+    ),
+    count!("oversize_vms", oversize_vms, Summary::Skip),
+];
+
+/// The header line of `sizing.csv` (the names of [`COLUMNS`]).
+pub static HEADER: LazyLock<String> =
+    LazyLock::new(|| COLUMNS.iter().map(|c| c.name).collect::<Vec<_>>().join(","));
 
 /// One sizing.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,38 +403,45 @@ impl SizingRow {
         )
     }
 
-    /// The CSV line (no newline).
+    /// The CSV line (no newline), column by column of [`COLUMNS`].
     pub fn to_line(&self) -> String {
-        format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{},{:.4},{:.4},{:.4},{:.4},{},{},{},{},{},{},{},{}",
-            self.catalogue,
-            self.shares[0],
-            self.shares[1],
-            self.shares[2],
-            self.vms,
-            self.seed,
-            self.policy.name(),
-            self.model.name(),
-            self.hosts_slackvm,
-            self.hosts_dedicated,
-            self.hosts_level[0],
-            self.hosts_level[1],
-            self.hosts_level[2],
-            self.gain_pct,
-            self.lower_bound,
-            self.unallocated_cpu_pct,
-            self.unallocated_mem_pct,
-            self.dedicated_unallocated_cpu_pct,
-            self.dedicated_unallocated_mem_pct,
-            self.mem_cap,
-            self.order.name(),
-            self.workload_vms,
-            self.runs,
-            self.non_monotone,
-            self.level_rule,
-            self.host,
-            self.oversize_vms
-        )
+        let mut out = String::with_capacity(192);
+        for (i, c) in COLUMNS.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            c.write(self, &mut out);
+        }
+        out
+    }
+
+    /// A row with every field at its zero value (filled by [`SizingRow::parse`]).
+    pub fn blank() -> SizingRow {
+        SizingRow {
+            catalogue: String::new(),
+            shares: [0; 3],
+            vms: 0,
+            seed: 0,
+            policy: PolicyKind::Paper,
+            model: ModelKind::Counting,
+            hosts_slackvm: 0,
+            hosts_dedicated: 0,
+            hosts_level: [0; 3],
+            gain_pct: 0.0,
+            lower_bound: 0,
+            unallocated_cpu_pct: 0.0,
+            unallocated_mem_pct: 0.0,
+            dedicated_unallocated_cpu_pct: 0.0,
+            dedicated_unallocated_mem_pct: 0.0,
+            mem_cap: false,
+            order: EventOrder::ArrivalsFirst,
+            workload_vms: 0,
+            runs: 0,
+            non_monotone: false,
+            level_rule: String::new(),
+            host: String::new(),
+            oversize_vms: 0,
+        }
     }
 
     /// Parses a line written by [`SizingRow::to_line`].
@@ -177,44 +452,18 @@ impl SizingRow {
             message,
         };
         let f: Vec<&str> = line.split(',').collect();
-        let want = HEADER.split(',').count();
-        if f.len() != want {
-            return Err(err(format!("{} fields, expected {want}", f.len())));
+        if f.len() != COLUMNS.len() {
+            return Err(err(format!(
+                "{} fields, expected {}",
+                f.len(),
+                COLUMNS.len()
+            )));
         }
-        let names: Vec<&str> = HEADER.split(',').collect();
-        fn num<T: std::str::FromStr>(f: &[&str], names: &[&str], i: usize) -> Result<T, String> {
-            f[i].parse()
-                .map_err(|_| format!("column `{}`: `{}` is not a valid value", names[i], f[i]))
+        let mut row = SizingRow::blank();
+        for (c, text) in COLUMNS.iter().zip(f) {
+            c.read(&mut row, text).map_err(err)?;
         }
-        let n = |i| num::<usize>(&f, &names, i).map_err(err);
-        let x = |i| num::<f64>(&f, &names, i).map_err(err);
-        let b = |i| num::<bool>(&f, &names, i).map_err(err);
-        let u = |i| num::<u32>(&f, &names, i).map_err(err);
-        Ok(SizingRow {
-            catalogue: f[0].to_string(),
-            shares: [u(1)?, u(2)?, u(3)?],
-            vms: n(4)?,
-            seed: num::<u64>(&f, &names, 5).map_err(err)?,
-            policy: PolicyKind::parse(f[6]).map_err(|e| err(e.to_string()))?,
-            model: ModelKind::parse(f[7]).map_err(|e| err(e.to_string()))?,
-            hosts_slackvm: n(8)?,
-            hosts_dedicated: n(9)?,
-            hosts_level: [n(10)?, n(11)?, n(12)?],
-            gain_pct: x(13)?,
-            lower_bound: n(14)?,
-            unallocated_cpu_pct: x(15)?,
-            unallocated_mem_pct: x(16)?,
-            dedicated_unallocated_cpu_pct: x(17)?,
-            dedicated_unallocated_mem_pct: x(18)?,
-            mem_cap: b(19)?,
-            order: EventOrder::parse(f[20]).map_err(|e| err(e.to_string()))?,
-            workload_vms: n(21)?,
-            runs: u(22)?,
-            non_monotone: b(23)?,
-            level_rule: f[24].to_string(),
-            host: f[25].to_string(),
-            oversize_vms: n(26)?,
-        })
+        Ok(row)
     }
 }
 
@@ -223,7 +472,7 @@ pub fn read_sizing(path: &Path) -> Result<Vec<SizingRow>, SweepError> {
     let text = std::fs::read_to_string(path).map_err(|e| SweepError::io(path, e))?;
     let mut lines = text.lines();
     match lines.next() {
-        Some(h) if h == HEADER => {}
+        Some(h) if h == HEADER.as_str() => {}
         _ => {
             return Err(SweepError::Csv {
                 path: path.to_path_buf(),
@@ -241,7 +490,7 @@ pub fn read_sizing(path: &Path) -> Result<Vec<SizingRow>, SweepError> {
 
 /// Formats rows (canonical order) into the `sizing.csv` text.
 pub fn sizing_csv(rows: &[SizingRow]) -> String {
-    csv_text(HEADER, rows.iter().map(SizingRow::to_line))
+    csv_text(&HEADER, rows.iter().map(SizingRow::to_line))
 }
 
 /// A CSV text: the header line, then one line per item.

@@ -4,7 +4,7 @@
 //! made of. The writers of [`crate::workload::export`] are re-exported here:
 //! they let the trace path (reader included) be timed on a file of any size.
 
-use crate::cluster::engine::{run_kind, EngineOptions, Hosts, OnRefusal, RunOutcome};
+use crate::cluster::engine::{run, EngineOptions, Hosts, OnRefusal, RunOutcome};
 use crate::cluster::model::{CountingModel, ModelKind, ModelOptions, VnodeModel};
 use crate::cluster::schedule::{EventOrder, Schedule};
 use crate::cluster::{ClusterError, PolicyKind};
@@ -118,7 +118,7 @@ pub fn run_schedule(
                 ..ModelOptions::default()
             };
             let model = CountingModel::new(&schedule.vms, &schedule.levels, counting);
-            run_kind(schedule, &model, cfg.policy, hosts, opts)
+            run(schedule, &model, cfg.policy, hosts, opts)
         }
         ModelKind::Vnode => {
             let topo = match &cfg.topology {
@@ -132,12 +132,12 @@ pub fn run_schedule(
                 )?),
             };
             let model = VnodeModel::new(&schedule.vms, &schedule.ids, topo, HostOptions::default());
-            run_kind(schedule, &model, cfg.policy, hosts, opts)
+            run(schedule, &model, cfg.policy, hosts, opts)
         }
     };
     Ok(ScaleRun {
         outcome,
-        events: schedule.steps.len(),
+        events: schedule.events.len(),
         prepare_s,
         simulate_s: start.elapsed().as_secs_f64(),
     })

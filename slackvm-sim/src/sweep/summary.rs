@@ -6,17 +6,45 @@
 //! no widening for the gain), then the means of the lower bound and of the
 //! unallocated shares. Every value is written with 4 decimals.
 
-use super::rows::SizingRow;
+use super::rows::{SizingRow, Summary, COLUMNS};
 use super::stats::Stats;
 use crate::cluster::{EventOrder, ModelKind, PolicyKind};
 use std::cmp::Ordering;
+use std::sync::LazyLock;
 
-/// Header of `summary.csv`.
-pub const HEADER: &str = "catalogue,oc1,oc2,oc3,vms,policy,model,mem_cap,event_order,seeds,\
-hosts_slackvm_mean,hosts_slackvm_sd,hosts_slackvm_ci95_lo,hosts_slackvm_ci95_hi,hosts_slackvm_pi95_lo,hosts_slackvm_pi95_hi,\
-hosts_dedicated_mean,hosts_dedicated_sd,hosts_dedicated_ci95_lo,hosts_dedicated_ci95_hi,hosts_dedicated_pi95_lo,hosts_dedicated_pi95_hi,\
-gain_pct_mean,gain_pct_sd,gain_pct_ci95_lo,gain_pct_ci95_hi,gain_pct_pi95_lo,gain_pct_pi95_hi,\
-lower_bound_mean,unallocated_cpu_pct_mean,unallocated_mem_pct_mean,dedicated_unallocated_cpu_pct_mean,dedicated_unallocated_mem_pct_mean";
+/// The columns of `sizing.csv` that `summary.csv` summarises, in the
+/// order their values appear: every [`Summary::Spread`] column, then
+/// every [`Summary::Mean`] one (table order within each).
+pub fn summarised() -> impl Iterator<Item = &'static super::rows::Column> {
+    let spread = COLUMNS
+        .iter()
+        .filter(|c| matches!(c.summary, Summary::Spread(_)));
+    let mean = COLUMNS.iter().filter(|c| c.summary == Summary::Mean);
+    spread.chain(mean)
+}
+
+/// Header of `summary.csv`: the key columns, `seeds`, then per summarised
+/// column its mean (and for spread columns sd, confidence and prediction
+/// intervals).
+pub static HEADER: LazyLock<String> = LazyLock::new(|| {
+    let mut names: Vec<String> = COLUMNS
+        .iter()
+        .filter(|c| c.summary == Summary::Key)
+        .map(|c| c.name.to_string())
+        .collect();
+    names.push("seeds".into());
+    for c in summarised() {
+        match c.summary {
+            Summary::Spread(_) => {
+                for s in ["mean", "sd", "ci95_lo", "ci95_hi", "pi95_lo", "pi95_hi"] {
+                    names.push(format!("{}_{s}", c.name));
+                }
+            }
+            _ => names.push(format!("{}_mean", c.name)),
+        }
+    }
+    names.join(",")
+});
 
 /// One cell over its seeds.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,31 +73,66 @@ pub struct SummaryRow {
     pub lower_bound: f64,
     /// Mean unallocated CPU / memory, shared then dedicated (%).
     pub unallocated: [f64; 4],
+    /// The cell's key columns (a row of the cell, seed 0).
+    pub key: SizingRow,
+    /// Statistics of each [`summarised`] column, in that order.
+    pub values: Vec<Stats>,
+}
+
+impl SummaryRow {
+    /// A cell from its key row and the statistics of every [`summarised`]
+    /// column (in that order).
+    pub fn new(mut key: SizingRow, values: Vec<Stats>) -> SummaryRow {
+        key.seed = 0;
+        debug_assert_eq!(values.len(), summarised().count());
+        let named: Vec<(&str, Stats)> = summarised().map(|c| c.name).zip(values.clone()).collect();
+        let get = |name: &str| {
+            named
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(Stats::of(&[]), |&(_, s)| s)
+        };
+        SummaryRow {
+            catalogue: key.catalogue.clone(),
+            shares: key.shares,
+            vms: key.vms,
+            policy: key.policy,
+            model: key.model,
+            mem_cap: key.mem_cap,
+            order: key.order,
+            slackvm: get("hosts_slackvm"),
+            dedicated: get("hosts_dedicated"),
+            gain: get("gain_pct"),
+            lower_bound: get("lower_bound").mean,
+            unallocated: [
+                get("unallocated_cpu_pct").mean,
+                get("unallocated_mem_pct").mean,
+                get("dedicated_unallocated_cpu_pct").mean,
+                get("dedicated_unallocated_mem_pct").mean,
+            ],
+            key,
+            values,
+        }
+    }
 }
 
 fn same_cell(a: &SizingRow, b: &SizingRow) -> bool {
-    a.catalogue == b.catalogue
-        && a.shares == b.shares
-        && a.vms == b.vms
-        && a.policy == b.policy
-        && a.model == b.model
-        && a.mem_cap == b.mem_cap
-        && a.order == b.order
+    cell_cmp(a, b) == Ordering::Equal
 }
 
+/// Canonical order of cells: a row's order with the seed left out.
 fn cell_cmp(a: &SizingRow, b: &SizingRow) -> Ordering {
-    // Canonical order with the seed moved last.
     let mut a2 = a.clone();
     a2.seed = 0;
     let mut b2 = b.clone();
     b2.seed = 0;
-    a2.canonical_cmp(&b2).then(a.seed.cmp(&b.seed))
+    a2.canonical_cmp(&b2)
 }
 
 /// Summaries of rows, one per cell, in canonical order.
 pub fn summarise(rows: &[SizingRow]) -> Vec<SummaryRow> {
     let mut sorted: Vec<&SizingRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| cell_cmp(a, b));
+    sorted.sort_by(|a, b| cell_cmp(a, b).then(a.seed.cmp(&b.seed)));
     let mut out = Vec::new();
     let mut i = 0;
     while i < sorted.len() {
@@ -78,28 +141,13 @@ pub fn summarise(rows: &[SizingRow]) -> Vec<SummaryRow> {
             j += 1;
         }
         let g = &sorted[i..j];
-        let col = |f: fn(&SizingRow) -> f64| g.iter().map(|r| f(r)).collect::<Vec<f64>>();
-        let mean = |f: fn(&SizingRow) -> f64| Stats::of(&col(f)).mean;
-        let r = g[0];
-        out.push(SummaryRow {
-            catalogue: r.catalogue.clone(),
-            shares: r.shares,
-            vms: r.vms,
-            policy: r.policy,
-            model: r.model,
-            mem_cap: r.mem_cap,
-            order: r.order,
-            slackvm: Stats::of(&col(|r| r.hosts_slackvm as f64)),
-            dedicated: Stats::of(&col(|r| r.hosts_dedicated as f64)),
-            gain: Stats::of(&col(|r| r.gain_pct)),
-            lower_bound: mean(|r| r.lower_bound as f64),
-            unallocated: [
-                mean(|r| r.unallocated_cpu_pct),
-                mean(|r| r.unallocated_mem_pct),
-                mean(|r| r.dedicated_unallocated_cpu_pct),
-                mean(|r| r.dedicated_unallocated_mem_pct),
-            ],
-        });
+        let values = summarised()
+            .map(|c| {
+                let xs: Vec<f64> = g.iter().map(|r| c.number(r).unwrap_or(0.0)).collect();
+                Stats::of(&xs)
+            })
+            .collect();
+        out.push(SummaryRow::new(g[0].clone(), values));
         i = j;
     }
     out
@@ -108,32 +156,22 @@ pub fn summarise(rows: &[SizingRow]) -> Vec<SummaryRow> {
 impl SummaryRow {
     /// The CSV line (no newline).
     pub fn to_line(&self) -> String {
-        let mut s = format!(
-            "{},{},{},{},{},{},{},{},{},{}",
-            self.catalogue,
-            self.shares[0],
-            self.shares[1],
-            self.shares[2],
-            self.vms,
-            self.policy.name(),
-            self.model.name(),
-            self.mem_cap,
-            self.order.name(),
-            self.slackvm.n
-        );
-        for (st, rounding) in [
-            (&self.slackvm, 0.5),
-            (&self.dedicated, 0.5),
-            (&self.gain, 0.0),
-        ] {
-            let (plo, phi) = st.prediction(rounding);
-            for v in [st.mean, st.sd, st.ci.0, st.ci.1, plo, phi] {
-                s.push_str(&format!(",{v:.4}"));
-            }
+        let mut s = String::with_capacity(512);
+        for c in COLUMNS.iter().filter(|c| c.summary == Summary::Key) {
+            c.write(&self.key, &mut s);
+            s.push(',');
         }
-        s.push_str(&format!(",{:.4}", self.lower_bound));
-        for v in self.unallocated {
-            s.push_str(&format!(",{v:.4}"));
+        s.push_str(&self.values.first().map_or(0, |v| v.n).to_string());
+        for (c, st) in summarised().zip(&self.values) {
+            match c.summary {
+                Summary::Spread(rounding) => {
+                    let (plo, phi) = st.prediction(rounding);
+                    for v in [st.mean, st.sd, st.ci.0, st.ci.1, plo, phi] {
+                        s.push_str(&format!(",{v:.4}"));
+                    }
+                }
+                _ => s.push_str(&format!(",{:.4}", st.mean)),
+            }
         }
         s
     }
@@ -141,7 +179,7 @@ impl SummaryRow {
 
 /// The `summary.csv` text.
 pub fn summary_csv(rows: &[SummaryRow]) -> String {
-    super::rows::csv_text(HEADER, rows.iter().map(SummaryRow::to_line))
+    super::rows::csv_text(&HEADER, rows.iter().map(SummaryRow::to_line))
 }
 
 #[cfg(test)]

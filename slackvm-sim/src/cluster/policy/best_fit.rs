@@ -3,7 +3,8 @@
 //! candidates too, so its host count is searched, not found on demand, and
 //! it is not guaranteed monotone in N.
 
-use super::{extreme_scan, IndexRule, Policy};
+use super::{extreme_scan, Choose, IndexRule, Policy};
+use crate::cluster::fit::ClassGoal;
 use crate::cluster::model::HostModel;
 
 /// Best fit on summed normalised room.
@@ -14,10 +15,13 @@ impl Policy for BestFit {
     fn name(&self) -> &'static str {
         "best-fit"
     }
-    fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
-        extreme_scan(model, hosts, vm, |room, best| room < best)
-    }
     fn index_rule(&self) -> Option<IndexRule> {
         Some(IndexRule::BestFit)
+    }
+}
+
+impl<M: HostModel> Choose<M> for BestFit {
+    fn choose(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
+        extreme_scan(model, hosts, vm, ClassGoal::Least)
     }
 }

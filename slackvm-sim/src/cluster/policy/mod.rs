@@ -1,12 +1,16 @@
-//! Which host a VM goes to, behind [`Policy`]: one file per policy, one
-//! arm in [`PolicyKind`]. A policy only reads hosts (through
-//! [`HostModel::probe`] and [`HostModel::progress`]) and names the chosen
-//! index; ties always go to the lowest host index.
+//! Which host a VM goes to: one file per policy, one arm in
+//! [`PolicyKind::policy`] (the only place policies are listed as values).
+//! A policy only reads hosts (through [`HostModel::probe`] and
+//! [`HostModel::progress`]) and names the chosen index; ties always go to
+//! the lowest host index.
 //!
-//! Fit measure of `best-fit` and `worst-fit` ([`slack_after`]): the room a
-//! host would have left after the VM, CPUs and memory each normalised by
-//! the host's capacity and summed, compared exactly in integers:
-//! `free_cpus_after * host_mem + free_mem_after * host_cpus`.
+//! Each policy implements [`Policy`] (its name and the properties the
+//! engine and the search ask for) and [`Choose`] (the straightforward scan
+//! over every host, generic in the host model). [`PolicyKind`] is the
+//! enum the rest of the crate passes around; its methods dispatch through
+//! the one match. When the policy names an [`IndexRule`], the engine asks
+//! the [`HostIndex`] instead of scanning (same choices, proptest-checked).
+//! Fit measures live in [`super::fit`].
 
 pub mod best_fit;
 pub mod first_fit;
@@ -14,52 +18,19 @@ pub mod paper;
 pub mod progress;
 pub mod worst_fit;
 
-use super::classes::ClassGoal;
+use super::fit::{slack_after, ClassGoal};
 use super::index::HostIndex;
-use super::model::{HostModel, Usage};
+use super::model::{CountingModel, HostModel};
 use super::ClusterError;
 
-/// A placement policy.
+/// What the engine and the search ask of a policy, whatever the host model.
 pub trait Policy: Sync {
     /// Name used in options and outputs.
     fn name(&self) -> &'static str;
-    /// Index of the host VM `vm` goes to, or `None` when no host fits: the
-    /// straightforward scan over every host (the oracle of the indexed
-    /// choice).
-    fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize>;
     /// Which question of the [`HostIndex`] gives this policy's choice,
     /// if any; the engine then keeps an index.
     fn index_rule(&self) -> Option<IndexRule> {
         None
-    }
-    /// True when [`Policy::choose_indexed`] uses a [`HostIndex`].
-    fn uses_index(&self) -> bool {
-        self.index_rule().is_some()
-    }
-    /// The per-class table the index should also keep, if any
-    /// ([`super::classes`]; costs one probe per class per host update).
-    fn exact_classes(&self) -> Option<ClassGoal> {
-        match self.index_rule()? {
-            IndexRule::FirstFit => None,
-            IndexRule::BestFit => Some(ClassGoal::Least),
-            IndexRule::WorstFit => Some(ClassGoal::Most),
-        }
-    }
-    /// The same choice as [`Policy::choose`], with the help of an index
-    /// kept up to date over `hosts` (scans when the policy has no rule).
-    fn choose_indexed<M: HostModel>(
-        &self,
-        model: &M,
-        hosts: &[M::Host],
-        index: &HostIndex,
-        vm: usize,
-    ) -> Option<usize> {
-        match self.index_rule() {
-            Some(IndexRule::FirstFit) => index.first_fit(model, hosts, vm),
-            Some(IndexRule::BestFit) => index.best_fit(model, hosts, vm),
-            Some(IndexRule::WorstFit) => index.worst_fit(model, hosts, vm),
-            None => self.choose(model, hosts, vm),
-        }
     }
     /// True when a run that opens a new host only when none fits places
     /// every VM exactly as a run on any N >= (hosts it opened) would; its
@@ -67,6 +38,13 @@ pub trait Policy: Sync {
     fn on_demand_exact(&self) -> bool {
         false
     }
+}
+
+/// The straightforward choice of a policy on hosts of model `M`.
+pub trait Choose<M: HostModel>: Policy {
+    /// Index of the host VM `vm` goes to, or `None` when no host fits: the
+    /// scan over every host (the oracle of the indexed choice).
+    fn choose(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize>;
 }
 
 /// The questions a [`HostIndex`] answers exactly as the scans would.
@@ -80,29 +58,48 @@ pub enum IndexRule {
     WorstFit,
 }
 
-/// Room left on a host after a VM, as an exact integer (see the module
-/// header); larger means emptier.
-pub fn slack_after(capacity: Usage, after: Usage) -> u128 {
-    let free_cpus = u128::from(capacity.cpus.saturating_sub(after.cpus));
-    let free_mem = u128::from(capacity.mem_mb.saturating_sub(after.mem_mb));
-    free_cpus * u128::from(capacity.mem_mb) + free_mem * u128::from(capacity.cpus)
+impl IndexRule {
+    /// The per-class table an index should keep for this rule, if any
+    /// ([`super::classes`]; costs one probe per class per host update).
+    pub fn exact_classes(self) -> Option<ClassGoal> {
+        match self {
+            IndexRule::FirstFit => None,
+            IndexRule::BestFit => Some(ClassGoal::Least),
+            IndexRule::WorstFit => Some(ClassGoal::Most),
+        }
+    }
+    /// The choice for VM `vm` from an index kept up to date over `hosts`.
+    #[inline]
+    pub fn choose<M: HostModel>(
+        self,
+        index: &HostIndex,
+        model: &M,
+        hosts: &[M::Host],
+        vm: usize,
+    ) -> Option<usize> {
+        match self {
+            IndexRule::FirstFit => index.first_fit(model, hosts, vm),
+            IndexRule::BestFit => index.best_fit(model, hosts, vm),
+            IndexRule::WorstFit => index.worst_fit(model, hosts, vm),
+        }
+    }
 }
 
-/// The fitting host whose room after the VM ([`slack_after`]) `beats`
-/// every earlier one: the first of the least (best fit, `<`) or of the
-/// most (worst fit, `>`).
+/// The fitting host whose room after the VM ([`slack_after`]) is the
+/// `goal`'s extreme: the first of the least (best fit) or of the most
+/// (worst fit).
 pub(crate) fn extreme_scan<M: HostModel>(
     model: &M,
     hosts: &[M::Host],
     vm: usize,
-    beats: fn(u128, u128) -> bool,
+    goal: ClassGoal,
 ) -> Option<usize> {
     let cap = model.capacity();
     let mut best: Option<(u128, usize)> = None;
     for (i, h) in hosts.iter().enumerate() {
         if let Some(after) = model.probe(h, vm) {
             let room = slack_after(cap, after);
-            if best.is_none_or(|(b, _)| beats(room, b)) {
+            if best.is_none_or(|(b, _)| goal.beats(room, b)) {
                 best = Some((room, i));
             }
         }
@@ -135,14 +132,59 @@ impl PolicyKind {
         PolicyKind::WorstFit,
     ];
 
+    /// The policy of this kind on hosts of model `M`: the one match (a new
+    /// policy is its file plus one arm here, and one entry in [`Self::ALL`]).
+    pub fn policy<'m, M: HostModel + 'm>(self) -> &'m (dyn Choose<M> + 'm) {
+        match self {
+            PolicyKind::Paper => &paper::Paper,
+            PolicyKind::Progress => &progress::ProgressPolicy,
+            PolicyKind::FirstFit => &first_fit::FirstFit,
+            PolicyKind::BestFit => &best_fit::BestFit,
+            PolicyKind::WorstFit => &worst_fit::WorstFit,
+        }
+    }
+    /// The model-independent properties of the policy (any model gives
+    /// the same answers; the counting model is used to pick the value).
+    pub fn info(self) -> &'static dyn Policy {
+        self.policy::<CountingModel<'static>>()
+    }
     /// Name used in options and outputs.
     pub fn name(self) -> &'static str {
-        match self {
-            PolicyKind::Paper => paper::Paper.name(),
-            PolicyKind::Progress => progress::ProgressPolicy.name(),
-            PolicyKind::FirstFit => first_fit::FirstFit.name(),
-            PolicyKind::BestFit => best_fit::BestFit.name(),
-            PolicyKind::WorstFit => worst_fit::WorstFit.name(),
+        self.info().name()
+    }
+    /// See [`Policy::index_rule`].
+    pub fn index_rule(self) -> Option<IndexRule> {
+        self.info().index_rule()
+    }
+    /// True when the policy decides through a [`HostIndex`].
+    pub fn uses_index(self) -> bool {
+        self.index_rule().is_some()
+    }
+    /// The per-class table its index should keep, if any.
+    pub fn exact_classes(self) -> Option<ClassGoal> {
+        self.index_rule().and_then(IndexRule::exact_classes)
+    }
+    /// See [`Policy::on_demand_exact`].
+    pub fn on_demand_exact(self) -> bool {
+        self.info().on_demand_exact()
+    }
+    /// The scan's choice for VM `vm` (see [`Choose::choose`]).
+    pub fn choose<M: HostModel>(self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
+        self.policy::<M>().choose(model, hosts, vm)
+    }
+    /// The same choice as [`PolicyKind::choose`], with the help of an
+    /// index kept up to date over `hosts` (scans when the policy has no
+    /// rule).
+    pub fn choose_indexed<M: HostModel>(
+        self,
+        model: &M,
+        hosts: &[M::Host],
+        index: &HostIndex,
+        vm: usize,
+    ) -> Option<usize> {
+        match self.index_rule() {
+            Some(rule) => rule.choose(index, model, hosts, vm),
+            None => self.choose(model, hosts, vm),
         }
     }
     /// Parses a name.
@@ -156,36 +198,6 @@ impl PolicyKind {
                 known: Self::ALL.map(|p| p.name()).join(", "),
             })
     }
-}
-
-/// Calls `$body` with `$p` bound to the policy value of `$kind`.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! with_policy {
-    ($kind:expr, $p:ident => $body:expr) => {
-        match $kind {
-            $crate::cluster::PolicyKind::Paper => {
-                let $p = &$crate::cluster::policy::paper::Paper;
-                $body
-            }
-            $crate::cluster::PolicyKind::Progress => {
-                let $p = &$crate::cluster::policy::progress::ProgressPolicy;
-                $body
-            }
-            $crate::cluster::PolicyKind::FirstFit => {
-                let $p = &$crate::cluster::policy::first_fit::FirstFit;
-                $body
-            }
-            $crate::cluster::PolicyKind::BestFit => {
-                let $p = &$crate::cluster::policy::best_fit::BestFit;
-                $body
-            }
-            $crate::cluster::PolicyKind::WorstFit => {
-                let $p = &$crate::cluster::policy::worst_fit::WorstFit;
-                $body
-            }
-        }
-    };
 }
 
 #[cfg(test)]
@@ -223,7 +235,7 @@ mod tests {
         for (vm, host) in [(0, 0), (1, 0), (2, 1), (3, 2), (4, 3)] {
             assert!(m.place(&mut hosts[host], vm));
         }
-        let pick = |k: PolicyKind| crate::with_policy!(k, p => p.choose(&m, &hosts, 5));
+        let pick = |k: PolicyKind| k.choose(&m, &hosts, 5);
         assert_eq!(pick(PolicyKind::Paper), Some(1));
         assert_eq!(pick(PolicyKind::FirstFit), Some(1));
         assert_eq!(pick(PolicyKind::BestFit), Some(3));
@@ -232,22 +244,12 @@ mod tests {
         // Ties go to the lowest index: two empty hosts.
         let empty = vec![m.empty_host(); 2];
         for k in PolicyKind::ALL {
-            assert_eq!(
-                crate::with_policy!(k, p => p.choose(&m, &empty, 5)),
-                Some(0),
-                "{}",
-                k.name()
-            );
+            assert_eq!(k.choose(&m, &empty, 5), Some(0), "{}", k.name());
         }
         // Nothing fits: None.
         let full = vec![hosts[0].clone()];
         for k in PolicyKind::ALL {
-            assert_eq!(
-                crate::with_policy!(k, p => p.choose(&m, &full, 5)),
-                None,
-                "{}",
-                k.name()
-            );
+            assert_eq!(k.choose(&m, &full, 5), None, "{}", k.name());
         }
     }
 
@@ -268,8 +270,8 @@ mod tests {
         let mut hosts = vec![m.empty_host(); 2];
         assert!(m.place(&mut hosts[0], 0));
         assert!(m.place(&mut hosts[1], 1));
-        assert_eq!(progress::ProgressPolicy.choose(&m, &hosts, 2), Some(1));
-        assert_eq!(paper::Paper.choose(&m, &hosts, 2), Some(0));
+        assert_eq!(PolicyKind::Progress.choose(&m, &hosts, 2), Some(1));
+        assert_eq!(PolicyKind::Paper.choose(&m, &hosts, 2), Some(0));
     }
 
     #[test]

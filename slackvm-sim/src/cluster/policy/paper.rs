@@ -6,7 +6,7 @@
 //! its own policy so outputs name what was reproduced.
 
 use super::first_fit::FirstFit;
-use super::{IndexRule, Policy};
+use super::{Choose, IndexRule, Policy};
 use crate::cluster::model::HostModel;
 
 /// The published code's placement (first host that fits).
@@ -17,14 +17,17 @@ impl Policy for Paper {
     fn name(&self) -> &'static str {
         "paper"
     }
-    // Every decision is first fit's.
-    fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
-        FirstFit.choose(model, hosts, vm)
-    }
     fn on_demand_exact(&self) -> bool {
         FirstFit.on_demand_exact()
     }
     fn index_rule(&self) -> Option<IndexRule> {
         FirstFit.index_rule()
+    }
+}
+
+// Every decision is first fit's.
+impl<M: HostModel> Choose<M> for Paper {
+    fn choose(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
+        FirstFit.choose(model, hosts, vm)
     }
 }

@@ -3,7 +3,7 @@
 //! ideal (local-scheduler.md, "Progress"); ties to the lowest index (a
 //! later host must be strictly better). Searched, not found on demand.
 
-use super::Policy;
+use super::{Choose, Policy};
 use crate::cluster::model::HostModel;
 
 /// Largest progress toward the ideal ratio.
@@ -14,7 +14,10 @@ impl Policy for ProgressPolicy {
     fn name(&self) -> &'static str {
         "progress"
     }
-    fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
+}
+
+impl<M: HostModel> Choose<M> for ProgressPolicy {
+    fn choose(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
         let mut best: Option<(f64, usize)> = None;
         for (i, h) in hosts.iter().enumerate() {
             if model.probe(h, vm).is_some() {

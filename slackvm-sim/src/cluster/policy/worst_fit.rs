@@ -3,7 +3,8 @@
 //! every host it is given, so its host count is searched and not
 //! guaranteed monotone in N.
 
-use super::{extreme_scan, IndexRule, Policy};
+use super::{extreme_scan, Choose, IndexRule, Policy};
+use crate::cluster::fit::ClassGoal;
 use crate::cluster::model::HostModel;
 
 /// Worst fit on summed normalised room.
@@ -14,10 +15,13 @@ impl Policy for WorstFit {
     fn name(&self) -> &'static str {
         "worst-fit"
     }
-    fn choose<M: HostModel>(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
-        extreme_scan(model, hosts, vm, |room, best| room > best)
-    }
     fn index_rule(&self) -> Option<IndexRule> {
         Some(IndexRule::WorstFit)
+    }
+}
+
+impl<M: HostModel> Choose<M> for WorstFit {
+    fn choose(&self, model: &M, hosts: &[M::Host], vm: usize) -> Option<usize> {
+        extreme_scan(model, hosts, vm, ClassGoal::Most)
     }
 }
