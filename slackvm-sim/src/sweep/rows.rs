@@ -177,7 +177,7 @@ pub const COLUMNS: &[Column] = &[
         "oc1",
         Cell::Int(
             |r| u64::from(r.shares[0]),
-            |r, v| Ok(r.shares[0] = to_u32(v)?),
+            |r, v| to_u32(v).map(|v| r.shares[0] = v),
         ),
         Summary::Key,
     ),
@@ -185,7 +185,7 @@ pub const COLUMNS: &[Column] = &[
         "oc2",
         Cell::Int(
             |r| u64::from(r.shares[1]),
-            |r, v| Ok(r.shares[1] = to_u32(v)?),
+            |r, v| to_u32(v).map(|v| r.shares[1] = v),
         ),
         Summary::Key,
     ),
@@ -193,21 +193,30 @@ pub const COLUMNS: &[Column] = &[
         "oc3",
         Cell::Int(
             |r| u64::from(r.shares[2]),
-            |r, v| Ok(r.shares[2] = to_u32(v)?),
+            |r, v| to_u32(v).map(|v| r.shares[2] = v),
         ),
         Summary::Key,
     ),
     count!("vms", vms, Summary::Key),
     col(
         "seed",
-        Cell::Int(|r| r.seed, |r, v| Ok(r.seed = v)),
+        Cell::Int(
+            |r| r.seed,
+            |r, v| {
+                r.seed = v;
+                Ok(())
+            },
+        ),
         Summary::Skip,
     ),
     col(
         "policy",
         Cell::Text(
             |r| r.policy.name(),
-            |r, v| Ok(r.policy = PolicyKind::parse(v).map_err(|e| e.to_string())?),
+            |r, v| {
+                r.policy = PolicyKind::parse(v).map_err(|e| e.to_string())?;
+                Ok(())
+            },
         ),
         Summary::Key,
     ),
@@ -215,7 +224,10 @@ pub const COLUMNS: &[Column] = &[
         "model",
         Cell::Text(
             |r| r.model.name(),
-            |r, v| Ok(r.model = ModelKind::parse(v).map_err(|e| e.to_string())?),
+            |r, v| {
+                r.model = ModelKind::parse(v).map_err(|e| e.to_string())?;
+                Ok(())
+            },
         ),
         Summary::Key,
     ),
@@ -247,14 +259,17 @@ pub const COLUMNS: &[Column] = &[
         "event_order",
         Cell::Text(
             |r| r.order.name(),
-            |r, v| Ok(r.order = EventOrder::parse(v).map_err(|e| e.to_string())?),
+            |r, v| {
+                r.order = EventOrder::parse(v).map_err(|e| e.to_string())?;
+                Ok(())
+            },
         ),
         Summary::Key,
     ),
     count!("workload_vms", workload_vms, Summary::Skip),
     col(
         "runs",
-        Cell::Int(|r| u64::from(r.runs), |r, v| Ok(r.runs = to_u32(v)?)),
+        Cell::Int(|r| u64::from(r.runs), |r, v| to_u32(v).map(|v| r.runs = v)),
         Summary::Skip,
     ),
     col(
