@@ -7,6 +7,7 @@
 //! - [`grid`]: the grid, its canonical order and shards;
 //! - [`host`]: the host shape (`--host-cpus`, `--host-mem-gb`, `--topology`);
 //! - [`run`]: the parallel run (rayon) of a grid or a shard;
+//! - [`columns`]: the columns of `sizing.csv`, defined once;
 //! - [`rows`]: one `sizing.csv` row, written and read back;
 //! - [`stats`]: mean, confidence and prediction intervals;
 //! - [`summary`]: `summary.csv`, per cell over seeds;
@@ -26,6 +27,7 @@
 
 #[cfg(feature = "analysis")]
 pub mod analysis;
+pub mod columns;
 pub mod grid;
 pub mod host;
 pub mod output;
