@@ -31,8 +31,9 @@ use std::fs::File;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use super::csvrows::{open_input, CsvRows, Fields, IdMap};
+use super::csvrows::{open_input, CsvRows, Fields};
 use super::events::{Event, EventKind, EventList, VmSpec};
+use super::idmap::IdIndex;
 use super::readers::{ReadOptions, ReadReport, TraceError, VmAttr};
 
 /// The header line's columns.
@@ -216,8 +217,10 @@ fn parse_fields<'a>(f: &Fields<'a>, last_time_s: &mut u64) -> Result<RawRow<'a>,
 #[derive(Default)]
 struct Builder {
     list: EventList,
-    /// id -> (index, departed).
-    index: IdMap<(u32, bool)>,
+    /// id -> index.
+    index: IdIndex,
+    /// Departed, per VM.
+    departed: Vec<bool>,
 }
 
 impl Builder {
@@ -225,29 +228,33 @@ impl Builder {
         let err = |msg: String| f.error(2, msg);
         let vm = match raw.kind {
             EventKind::Arrival => {
-                if self.index.contains_key(raw.id) {
+                let vms = &self.list.vms;
+                if self.index.get(raw.id, |n| &vms[n as usize].id).is_some() {
                     return Err(err(format!("VM `{}` arrives twice", raw.id)));
                 }
                 let vm = self.list.vms.len();
-                self.index.insert(raw.id.to_string(), (vm as u32, false));
+                self.index.insert(raw.id, vm as u32);
                 self.list.vms.push(raw.to_vm());
+                self.departed.push(false);
                 vm
             }
             EventKind::Departure => {
-                let Some(entry) = self.index.get_mut(raw.id) else {
+                let vms = &self.list.vms;
+                let Some(n) = self.index.get(raw.id, |n| &vms[n as usize].id) else {
                     return Err(err(format!("VM `{}` departs before arriving", raw.id)));
                 };
-                if entry.1 {
+                let vm = n as usize;
+                if self.departed[vm] {
                     return Err(err(format!("VM `{}` departs twice", raw.id)));
                 }
-                if !raw.same_vm(&self.list.vms[entry.0 as usize]) {
+                if !raw.same_vm(&self.list.vms[vm]) {
                     return Err(err(format!(
                         "VM `{}` departs with columns that differ from its arrival",
                         raw.id
                     )));
                 }
-                entry.1 = true;
-                entry.0 as usize
+                self.departed[vm] = true;
+                vm
             }
         };
         self.list.events.push(Event {

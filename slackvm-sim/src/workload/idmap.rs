@@ -56,6 +56,67 @@ impl std::hash::Hasher for FxHasher {
     }
 }
 
+/// A hasher that passes a `u64` through (keys already hashed).
+#[derive(Default, Clone, Copy)]
+pub struct PassHasher(u64);
+
+impl std::hash::Hasher for PassHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else is folded in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Index of VM ids that stores no copy of them: the 64-bit hash of an id
+/// maps to its number, and the caller's own list of ids (`ids(n)`) settles
+/// each lookup; an id whose hash another id already holds (about one in
+/// 10^12 pairs) goes to a plain map. Looked up only, never iterated.
+#[derive(Default)]
+pub struct IdIndex {
+    by_hash: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<PassHasher>>,
+    collided: IdMap<u32>,
+}
+
+impl IdIndex {
+    fn hash(id: &str) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<FxHasher>::default().hash_one(id)
+    }
+
+    /// The number of `id`, if indexed; `ids(n)` is the id numbered `n`.
+    #[inline]
+    pub fn get<'a>(&self, id: &str, ids: impl Fn(u32) -> &'a str) -> Option<u32> {
+        match self.by_hash.get(&Self::hash(id)) {
+            Some(&n) if ids(n) == id => Some(n),
+            Some(_) => self.collided.get(id).copied(),
+            None => None,
+        }
+    }
+
+    /// Indexes `id` (not indexed yet) as number `n`.
+    #[inline]
+    pub fn insert(&mut self, id: &str, n: u32) {
+        match self.by_hash.entry(Self::hash(id)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(n);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(id.to_string(), n);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +130,26 @@ mod tests {
             .collect();
         // A uniform hash fills ~63% of 4096 buckets with 4096 keys.
         assert!(buckets.len() > 2300, "{} buckets", buckets.len());
+    }
+
+    #[test]
+    fn the_index_settles_lookups_and_hash_collisions_with_the_ids() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("vm-{i}")).collect();
+        let mut ix = IdIndex::default();
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(ix.get(id, |k| &ids[k as usize]), None);
+            ix.insert(id, n as u32);
+        }
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(ix.get(id, |k| &ids[k as usize]), Some(n as u32));
+        }
+        assert_eq!(ix.get("vm-1000", |k| &ids[k as usize]), None);
+        // A forced collision: an id whose hash slot holds another id.
+        let h = IdIndex::hash("vm-0");
+        let mut ix = IdIndex::default();
+        ix.by_hash.insert(h, 5);
+        ix.insert("vm-0", 7);
+        let names = |k: u32| if k == 5 { "other" } else { "vm-0" };
+        assert_eq!(ix.get("vm-0", names), Some(7));
     }
 }

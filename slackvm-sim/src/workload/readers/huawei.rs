@@ -16,8 +16,9 @@ use std::io::BufRead;
 use std::path::Path;
 
 use super::{columns, vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
-use crate::workload::csvrows::{open_input, CsvRows, Fields, IdMap};
+use crate::workload::csvrows::{open_input, CsvRows, Fields};
 use crate::workload::events::EventList;
+use crate::workload::idmap::IdIndex;
 
 const NAMES: [&str; 5] = ["vmid", "cpu", "memory", "time", "type"];
 const VMID: usize = 0;
@@ -77,7 +78,7 @@ fn parse<R: BufRead>(
 struct Vms {
     collected: Collected,
     /// vmid -> index in `collected`.
-    index: IdMap<u32>,
+    index: IdIndex,
 }
 
 impl Vms {
@@ -105,7 +106,8 @@ impl Vms {
         id: &str,
         time_s: u64,
     ) -> Result<(), TraceError> {
-        if self.index.contains_key(id) {
+        let vms = &self.collected.vms;
+        if self.index.get(id, |n| &vms[n as usize].id).is_some() {
             return Err(row.error(cols[VMID], format!("VM `{id}` is created twice")));
         }
         let vcpus = row.vcpus(cols[CPU])?;
@@ -114,8 +116,7 @@ impl Vms {
         if mem_mb == 0 {
             return Err(row.error(cols[MEMORY], "memory rounds to 0 MB".into()));
         }
-        self.index
-            .insert(id.to_string(), self.collected.vms.len() as u32);
+        self.index.insert(id, self.collected.vms.len() as u32);
         self.collected.push(
             vm(id.to_string(), vcpus, mem_mb),
             (time_s, None),
@@ -132,7 +133,8 @@ impl Vms {
         id: &str,
         time_s: u64,
     ) -> Result<(), TraceError> {
-        let Some(&i) = self.index.get(id) else {
+        let vms = &self.collected.vms;
+        let Some(i) = self.index.get(id, |n| &vms[n as usize].id) else {
             return Err(row.error(
                 cols[VMID],
                 format!("VM `{id}` is deleted before being created"),
