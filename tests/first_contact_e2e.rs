@@ -316,3 +316,144 @@ fn the_readme_run_command_leaves_the_checkout_clean() {
         "the README's run command changed tracked files"
     );
 }
+
+fn example_config() -> String {
+    format!("{}/docs/examples/sweep.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `sweep --config` gives the same bytes as the same flags, and flags on
+/// the command line win over the file.
+#[test]
+fn a_sweep_config_file_equals_its_flags() {
+    let dir = tmp("config");
+    let (a, b, c) = (dir.join("a"), dir.join("b"), dir.join("c"));
+    let cfg = example_config();
+    let o = run(
+        "sweep",
+        &["--config", &cfg, "--out", a.to_str().unwrap(), "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let flags = [
+        "--catalogue",
+        "ovhcloud2023",
+        "--vms",
+        "100,200",
+        "--distribution",
+        "50/25/25,34/33/33",
+        "--policy",
+        "paper,best-fit",
+        "--model",
+        "counting",
+        "--seeds",
+        "2",
+        "--first-seed",
+        "0",
+        "--order",
+        "arrivals-first",
+        "--topology",
+        "host-32",
+        "-q",
+        "--out",
+    ];
+    let mut args = flags.to_vec();
+    args.push(b.to_str().unwrap());
+    let o = run("sweep", &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(files(&a), files(&b));
+    let o = run(
+        "sweep",
+        &[
+            "--config",
+            &cfg,
+            "--seeds",
+            "1",
+            "--out",
+            c.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = |d: &Path| {
+        std::fs::read_to_string(d.join("sizing.csv"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        rows(&a) - 1,
+        2 * (rows(&c) - 1),
+        "--seeds 1 did not win over the file"
+    );
+}
+
+#[test]
+fn a_sweep_config_with_an_unknown_key_is_refused_naming_it() {
+    let dir = tmp("config-bad");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "vm = 100\n").unwrap();
+    let o = run(
+        "sweep",
+        &[
+            "--config",
+            bad.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("bad.toml") && err.contains("`vm`"), "{err}");
+    std::fs::write(&bad, "vms = 0\n").unwrap();
+    let o = run(
+        "sweep",
+        &[
+            "--config",
+            bad.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--vms"), "{}", stderr(&o));
+}
+
+/// The shipped example holds every flag of a grid run.
+#[test]
+fn the_example_config_lists_every_flag() {
+    let help = String::from_utf8(run("sweep", &["--help"]).stdout).unwrap();
+    let text = std::fs::read_to_string(example_config()).unwrap();
+    let flags: Vec<&str> = help
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("--"))
+        .map(|w| w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))
+        .filter(|w| !w.is_empty() && !matches!(*w, "help" | "version" | "config"))
+        .collect();
+    assert!(flags.len() > 10, "{flags:?}");
+    for f in flags {
+        let listed = text.lines().any(|l| {
+            let l = l.trim_start_matches('#').trim_start();
+            l.starts_with(&format!("{f} =")) || l.starts_with(&format!("{} =", f.replace('-', "_")))
+        });
+        assert!(listed, "docs/examples/sweep.toml does not list --{f}");
+    }
+}
+
+#[test]
+fn an_empty_scaling_file_is_an_error() {
+    let dir = tmp("scaling");
+    let empty = dir.join("scaling.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let o = run(
+        "sweep",
+        &[
+            "scaling",
+            "--from",
+            empty.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no scaling point"), "{}", stderr(&o));
+    assert!(!dir.join("scaling.svg").exists());
+}

@@ -32,6 +32,7 @@ pub mod grid;
 pub mod host;
 pub mod output;
 pub mod paper;
+mod plot_style;
 pub mod plots;
 pub mod rows;
 pub mod run;

@@ -12,7 +12,7 @@
 //! workload is not counted. Runs go one after the other, so each has the
 //! machine to itself.
 
-use super::plots::{err, frame, legend, svg};
+use super::plots::{err, frame, side_legend, svg, Glyph};
 use super::scale::{run_scale, ScaleConfig, ScaleError};
 use crate::cluster::synthetic::{scale_workload, ScaleSpec};
 use crate::cluster::PolicyKind;
@@ -96,14 +96,25 @@ const COLORS: [RGBColor; 3] = [
 ];
 
 /// `scaling.svg` from the points: two log-log panels.
+/// No points is an error (an empty figure would look like a result).
 pub fn scaling_svg(points: &[ScalePoint]) -> Result<String, String> {
-    svg((1100, 460), |root| {
-        let (left, right) = root.split_horizontally(550);
+    if points.is_empty() {
+        return Err("no scaling point to draw".into());
+    }
+    svg((1220, 460), |root| {
+        let (panels, key) = root.split_horizontally(1100);
+        let (left, right) = panels.split_horizontally(550);
         panel(&left, points, "hosts", "hosts (2 VMs per host)", |p| {
             p.hosts as f64
         })?;
         let title = format!("events ({EVENTS_SERIES_HOSTS} hosts)");
-        panel(&right, points, "events", &title, |p| p.events as f64)
+        panel(&right, points, "events", &title, |p| p.events as f64)?;
+        let entries: Vec<(&str, Glyph)> = SCALING_POLICIES
+            .iter()
+            .zip(&COLORS)
+            .map(|(p, &c)| (p.name(), Glyph::Line(c, false)))
+            .collect();
+        side_legend(&key, 60, &entries)
     })
 }
 
@@ -132,7 +143,7 @@ fn panel(
         .x_labels(6)
         .max_light_lines(1)
         .x_label_formatter(&|v| human(*v))
-        .y_label_formatter(&|v| format!("{v:.3}"))
+        .y_label_formatter(&|v| seconds_label(*v))
         .draw()
         .map_err(err)?;
     for (policy, &color) in SCALING_POLICIES.iter().zip(&COLORS) {
@@ -143,16 +154,26 @@ fn panel(
             .collect();
         chart
             .draw_series(LineSeries::new(line.iter().copied(), color.stroke_width(2)))
-            .map_err(err)?
-            .label(policy.name())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
+            .map_err(err)?;
         chart
             .draw_series(line.iter().map(|&q| Circle::new(q, 3, color.filled())))
             .map_err(err)?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    Ok(())
+}
+
+/// A tick label in seconds without trailing zeros: 0.01, 0.5, 1, 20.
+fn seconds_label(v: f64) -> String {
+    let text = if v >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    };
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
 
 /// 1000 -> "1k", 2500000 -> "2.5M".
@@ -182,6 +203,15 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tick_labels_have_no_trailing_zeros_and_no_points_is_an_error() {
+        assert_eq!(seconds_label(0.01), "0.01");
+        assert_eq!(seconds_label(1.0), "1");
+        assert_eq!(seconds_label(0.5), "0.5");
+        assert_eq!(seconds_label(20.0), "20");
+        assert!(scaling_svg(&[]).is_err());
+    }
 
     #[test]
     fn the_figure_has_both_panels_and_every_policy() {
