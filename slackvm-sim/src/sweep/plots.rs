@@ -258,13 +258,18 @@ fn unallocated(cells: &[&SummaryRow], title: &str, vms: usize) -> Result<String,
     })
 }
 
+/// A 95% interval `(low, high)`.
+type Interval = (f64, f64);
+/// A point of the hosts figure: VM count, hosts, interval.
+type HostsPoint = (f64, f64, Option<Interval>);
+
 /// A line of the hosts figure: label, colour, dashed, the cell's value and
 /// its 95% interval (`None`: no interval).
 struct HostsLine {
     label: &'static str,
     color: RGBColor,
     dashed: bool,
-    value: fn(&SummaryRow) -> (f64, Option<(f64, f64)>),
+    value: fn(&SummaryRow) -> (f64, Option<Interval>),
 }
 
 /// Drawn in this order: the lower bound under the others, SlackVM on top.
@@ -291,11 +296,7 @@ const HOSTS_LINES: [HostsLine; 3] = [
 
 /// Per VM count: the mean over distributions of a line's value, and of the
 /// low and high ends of its interval.
-fn hosts_points(
-    cells: &[&SummaryRow],
-    vms: &[usize],
-    line: &HostsLine,
-) -> Vec<(f64, f64, Option<(f64, f64)>)> {
+fn hosts_points(cells: &[&SummaryRow], vms: &[usize], line: &HostsLine) -> Vec<HostsPoint> {
     vms.iter()
         .map(|&v| {
             let vals: Vec<(f64, Option<(f64, f64)>)> = cells
@@ -376,7 +377,7 @@ fn hosts(cells: &[&SummaryRow], title: &str) -> Result<String, String> {
 fn draw_hosts_line(
     chart: &mut Chart<'_, '_, RangedCoordf64, RangedCoordf64>,
     line: &HostsLine,
-    p: &[(f64, f64, Option<(f64, f64)>)],
+    p: &[HostsPoint],
     cap: f64,
 ) -> Result<(), String> {
     let style = line.color.stroke_width(2);
