@@ -55,10 +55,17 @@ fn write_outputs_checked(
     let summary = dir.join("summary.csv");
     set.write(&summary, summary_csv(&cells).as_bytes())?;
     let mut figures = Vec::new();
-    for (name, svg) in plots::all_figures(&cells).map_err(|message| SweepError::Plot {
-        path: dir.to_path_buf(),
-        message,
-    })? {
+    // An empty shard writes its (empty) tables and no figure: a figure of
+    // nothing is refused by `all_figures`.
+    let drawn = if cells.is_empty() {
+        Vec::new()
+    } else {
+        plots::all_figures(&cells).map_err(|message| SweepError::Plot {
+            path: dir.to_path_buf(),
+            message,
+        })?
+    };
+    for (name, svg) in drawn {
         let p = dir.join(name);
         set.write(&p, svg.as_bytes())?;
         figures.push(p);
