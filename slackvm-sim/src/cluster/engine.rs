@@ -12,7 +12,7 @@
 
 use super::index::HostIndex;
 use super::model::{HostModel, Usage};
-use super::policy::{IndexRule, PolicyKind};
+use super::policy::{Choose, IndexRule, PolicyKind};
 use super::schedule::{Event, Schedule};
 
 /// What happens when no host fits an arrival.
@@ -104,19 +104,19 @@ pub const INDEX_MIN_HOSTS: usize = 128;
 
 /// Whether a run keeps a [`HostIndex`]: the policy has one, the options
 /// allow it, and the cluster is large enough (or grows on demand).
-fn use_index(policy: PolicyKind, hosts: Hosts, opts: EngineOptions) -> bool {
+fn use_index(rule: Option<IndexRule>, hosts: Hosts, opts: EngineOptions) -> bool {
     let large = match hosts {
         Hosts::Fixed(n) => n >= INDEX_MIN_HOSTS,
         Hosts::OnDemand => true,
     };
-    policy.uses_index() && !opts.scan && large
+    rule.is_some() && !opts.scan && large
 }
 
 /// A cluster during one run: its hosts, where each VM is, the index, and
 /// what is measured along the way. [`run`] feeds it the schedule's events.
 struct Cluster<'a, M: HostModel> {
     model: &'a M,
-    policy: PolicyKind,
+    policy: &'a dyn Choose<M>,
     /// The index and the rule it answers, when the run keeps one.
     index: Option<(HostIndex, IndexRule)>,
     hosts: Vec<M::Host>,
@@ -137,7 +137,7 @@ impl<'a, M: HostModel> Cluster<'a, M> {
     fn new(
         schedule: &Schedule,
         model: &'a M,
-        policy: PolicyKind,
+        policy: &'a dyn Choose<M>,
         hosts: Hosts,
         opts: EngineOptions,
     ) -> Self {
@@ -145,11 +145,9 @@ impl<'a, M: HostModel> Cluster<'a, M> {
             Hosts::Fixed(n) => vec![model.empty_host(); n],
             Hosts::OnDemand => Vec::with_capacity(64),
         };
-        let index = policy
-            .index_rule()
-            .filter(|_| use_index(policy, hosts, opts));
-        let index = index.map(|rule| {
-            let ix = HostIndex::with_classes(model, &cluster, policy.exact_classes());
+        let rule = policy.index_rule();
+        let index = rule.filter(|_| use_index(rule, hosts, opts)).map(|rule| {
+            let ix = HostIndex::with_classes(model, &cluster, rule.exact_classes());
             (ix, rule)
         });
         let first_t = schedule.events.first().map_or(0, |e| e.time_s());
@@ -300,6 +298,20 @@ pub fn run<M: HostModel>(
     schedule: &Schedule,
     model: &M,
     policy: PolicyKind,
+    hosts: Hosts,
+    opts: EngineOptions,
+) -> RunOutcome {
+    run_with(schedule, model, policy.policy::<M>(), hosts, opts)
+}
+
+/// [`run`] with any policy: the extension point for a policy defined
+/// outside this crate (implement [`super::Policy`] and [`Choose`]; see
+/// `examples/custom_policy.rs`). The built-in ones go through the same
+/// path ([`PolicyKind::policy`]).
+pub fn run_with<M: HostModel>(
+    schedule: &Schedule,
+    model: &M,
+    policy: &dyn Choose<M>,
     hosts: Hosts,
     opts: EngineOptions,
 ) -> RunOutcome {

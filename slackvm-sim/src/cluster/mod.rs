@@ -42,7 +42,7 @@ mod proptests;
 #[cfg(test)]
 pub(crate) mod testkit;
 
-pub use engine::{run, Capacity, EngineOptions, Hosts, OnRefusal, RunOutcome};
+pub use engine::{run, run_with, Capacity, EngineOptions, Hosts, OnRefusal, RunOutcome};
 pub use index::HostIndex;
 pub use model::{CountingModel, HostModel, ModelKind, ModelOptions, VnodeModel};
 pub use policy::{Choose, Policy, PolicyKind};

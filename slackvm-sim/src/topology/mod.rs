@@ -19,24 +19,35 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TopologyError {
+    /// A file could not be read or written.
     #[error("{path}: cannot read: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not JSON.
     #[error("{path}: invalid JSON: {source}")]
     Json {
+        /// The file.
         path: PathBuf,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
+    /// A field is missing or invalid.
     #[error("{path}: field `{field}`: {message}")]
     Field {
+        /// The file (or the topology's name).
         path: PathBuf,
+        /// The field, as a JSON path (`memset.allowed`).
         field: String,
+        /// What is wrong.
         message: String,
     },
+    /// No preset has this name: (name, known names).
     #[error("unknown topology preset `{0}` (known: {1})")]
     UnknownPreset(String, String),
 }
