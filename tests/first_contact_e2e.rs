@@ -457,3 +457,48 @@ fn an_empty_scaling_file_is_an_error() {
     assert!(stderr(&o).contains("no scaling point"), "{}", stderr(&o));
     assert!(!dir.join("scaling.svg").exists());
 }
+
+/// The shipped documentation never points outside the repository, and its
+/// relative links lead to files that exist.
+#[test]
+fn docs_point_only_inside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![
+        root.join("README.md"),
+        root.join("ARCHITECTURE.md"),
+        root.join("slackvm-live/README.md"),
+    ];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            pages.push(p);
+        }
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let shown = page.display();
+        assert!(
+            !text.contains("shared/spec"),
+            "{shown} points to shared/spec"
+        );
+        assert!(
+            !text.contains("../shared"),
+            "{shown} points outside the repository"
+        );
+        // Markdown links `](target)` that are not URLs or anchors.
+        for part in text.split("](").skip(1) {
+            let target = part.split(')').next().unwrap_or("");
+            let target = target.split('#').next().unwrap_or("");
+            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let path = page.parent().unwrap().join(target);
+            assert!(path.exists(), "{shown}: link to {target} leads nowhere");
+            let canonical = path.canonicalize().unwrap();
+            assert!(
+                canonical.starts_with(root.canonicalize().unwrap()),
+                "{shown}: {target} is outside the repository"
+            );
+        }
+    }
+}
