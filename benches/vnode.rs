@@ -18,12 +18,13 @@ use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criteri
 use slackvm_sim::host::{Host, HostOptions};
 use slackvm_sim::scheduler::{LocalScheduler, VmRequest};
 use slackvm_sim::topology::{self, Topology};
+use slackvm_sim::Level;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 const SIZES: [u32; 4] = [1, 4, 16, 64];
-const LEVELS: [f64; 3] = [1.0, 2.0, 3.0];
+const LEVELS: [Level; 3] = [Level::ONE, Level::TWO, Level::THREE];
 const MEM_MB: u64 = 2048;
 
 /// Fills the host with 2-vCPU VMs, levels in turn, until at most `free`
@@ -59,7 +60,7 @@ fn deploy_remove(c: &mut Criterion, topo: &Arc<Topology>) {
             let base = prepared(topo, near_full, vcpus);
             for level in LEVELS {
                 let req = VmRequest::new("bench-vm", vcpus, MEM_MB, level);
-                let case = format!("{state}/{vcpus}vcpu/level{level}");
+                let case = format!("{state}/{vcpus}vcpu/level{}", level.get());
                 group.bench_function(BenchmarkId::new("deploy", &case), |b| {
                     b.iter_batched_ref(
                         || base.clone(),
@@ -94,7 +95,7 @@ fn scaling(c: &mut Criterion) {
         let cpus = topo.cpu_count();
         let mut base = Host::new(topo.clone(), HostOptions::default());
         fill(&mut base, cpus / 2);
-        let req = VmRequest::new("bench-vm", 8, MEM_MB, 2.0);
+        let req = VmRequest::new("bench-vm", 8, MEM_MB, Level::TWO);
         group.bench_function(BenchmarkId::new("deploy_8vcpu", cpus), |b| {
             b.iter_batched_ref(
                 || base.clone(),
@@ -102,7 +103,8 @@ fn scaling(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
-        let new_vnode = VmRequest::new("bench-vm", 8, MEM_MB, 5.0);
+        let level_5 = Level::new(5.0).expect("5.0 is a level");
+        let new_vnode = VmRequest::new("bench-vm", 8, MEM_MB, level_5);
         group.bench_function(BenchmarkId::new("create_vnode_8vcpu", cpus), |b| {
             b.iter_batched_ref(
                 || base.clone(),

@@ -5,13 +5,14 @@
 //! distinct level would otherwise create a vNode for good) and where disk
 //! images may come from ([`DiskPolicy`]).
 
+use slackvm_sim::Level;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Largest vCPU count accepted in a request.
 pub const MAX_VCPUS: u32 = 4096;
 /// Largest oversubscription level accepted in a request.
-pub const MAX_LEVEL: f64 = 1000.0;
+pub const MAX_LEVEL: f64 = Level::MAX_VALUE;
 /// Largest memory accepted in a request, in GB (1 PiB).
 pub const MAX_MEM_GB: f64 = 1024.0 * 1024.0;
 /// Longest VM name.
@@ -202,12 +203,12 @@ pub fn mem_mb(q: &QueryParams) -> Result<u64, ParamError> {
 
 /// The oversubscription levels a daemon accepts (`--levels`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Levels(Vec<f64>);
+pub struct Levels(Vec<Level>);
 
 impl Default for Levels {
     /// 1.0, 2.0 and 3.0 (the paper's levels).
     fn default() -> Self {
-        Levels(vec![1.0, 2.0, 3.0])
+        Levels(vec![Level::ONE, Level::TWO, Level::THREE])
     }
 }
 
@@ -219,9 +220,7 @@ impl Levels {
             let l: f64 = part
                 .parse()
                 .map_err(|_| format!("`{part}` is not a number"))?;
-            if !(l.is_finite() && (1.0..=MAX_LEVEL).contains(&l)) {
-                return Err(format!("{part} is outside [1.0, {MAX_LEVEL}]"));
-            }
+            let l = Level::new(l).map_err(|_| format!("{part} is outside [1.0, {MAX_LEVEL}]"))?;
             if !out.contains(&l) {
                 out.push(l);
             }
@@ -229,35 +228,30 @@ impl Levels {
         if out.is_empty() {
             return Err("no level given".into());
         }
-        out.sort_by(f64::total_cmp);
+        out.sort();
         Ok(Levels(out))
     }
 
     /// The accepted levels, ascending.
-    pub fn as_slice(&self) -> &[f64] {
+    pub fn as_slice(&self) -> &[Level] {
         &self.0
     }
 
     fn list(&self) -> String {
-        let texts: Vec<String> = self
-            .0
-            .iter()
-            .map(|&l| slackvm_sim::pyfmt::float(l))
-            .collect();
+        let texts: Vec<String> = self.0.iter().map(Level::to_string).collect();
         texts.join(", ")
     }
 }
 
 /// The `oc` parameter: one of the accepted levels.
-pub fn level(q: &QueryParams, levels: &Levels) -> Result<f64, ParamError> {
+pub fn level(q: &QueryParams, levels: &Levels) -> Result<Level, ParamError> {
     let r = finite_float(q, "oc")?;
-    if levels.0.contains(&r) {
-        Ok(r)
-    } else {
-        Err(malformed(
+    match Level::new(r).ok().filter(|l| levels.0.contains(l)) {
+        Some(level) => Ok(level),
+        None => Err(malformed(
             "oc",
             format!("{r} is not an accepted level ({})", levels.list()),
-        ))
+        )),
     }
 }
 
@@ -343,7 +337,7 @@ pub struct DeployParams {
     /// Memory in MB.
     pub mem_mb: u64,
     /// Oversubscription level.
-    pub level: f64,
+    pub level: Level,
     /// Disk image (canonical path) when given.
     pub qcow2: Option<PathBuf>,
 }
@@ -364,7 +358,7 @@ pub fn deploy(
 }
 
 /// Parameters of `/progress`: (vCPUs, MB, level).
-pub fn progress(q: &QueryParams, levels: &Levels) -> Result<(u32, u64, f64), ParamError> {
+pub fn progress(q: &QueryParams, levels: &Levels) -> Result<(u32, u64, Level), ParamError> {
     Ok((vcpus(q)?, mem_mb(q)?, level(q, levels)?))
 }
 
@@ -402,7 +396,7 @@ mod tests {
     fn parses_deploy() {
         let (none, levels) = (DiskPolicy::Refuse, Levels::default());
         let p = deploy(&q("name=v&cpu=2&mem=0.5&oc=2"), &none, &levels).unwrap();
-        assert_eq!((p.vcpus, p.mem_mb, p.level), (2, 512, 2.0));
+        assert_eq!((p.vcpus, p.mem_mb, p.level.get()), (2, 512, 2.0));
         for (s, param) in [
             ("name=v&mem=1&oc=1", "cpu"),
             ("name=v&cpu=0&mem=1&oc=1", "cpu"),

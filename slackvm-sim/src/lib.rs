@@ -9,6 +9,8 @@
 //!   Linux sysfs, generated presets.
 //! - [`host`]: THE local scheduler (vNodes, capacity, core choice, memory,
 //!   pinning, progress, status, quirk switches).
+//! - [`level`]: the validated oversubscription level used for every
+//!   level key (`1.0`, `subset-2.0`).
 //! - [`scheduler`]: the trait every driver uses (replay, cluster, daemon).
 //! - [`trace`]: the monitoring trace (streaming TSV, gzip), Python-style
 //!   number formatting in [`pyfmt`].
@@ -37,14 +39,14 @@
 //! replay, the cluster model and the live daemon drive):
 //!
 //! ```
-//! use slackvm_sim::{topology, Host, HostOptions, LocalScheduler, VmRequest};
+//! use slackvm_sim::{topology, Host, HostOptions, Level, LocalScheduler, VmRequest};
 //! use std::sync::Arc;
 //!
 //! let topo = Arc::new(topology::preset("host-32")?); // 32 CPUs, 128 GB
 //! let mut host = Host::new(topo, HostOptions::default());
 //! // A 4-vCPU VM at level 2:1: its vNode gets at least 4 CPUs (a VM never
 //! // has more vCPUs than its vNode has CPUs), room for 8 vCPUs at 2:1.
-//! let placed = host.deploy(&VmRequest::new("vm-1", 4, 8192, 2.0))?;
+//! let placed = host.deploy(&VmRequest::new("vm-1", 4, 8192, Level::new(2.0)?))?;
 //! assert_eq!(placed.vnode_cpus.len(), 4);
 //! assert_eq!(host.list(), ["vm-1"]);
 //! host.remove("vm-1")?;
@@ -100,6 +102,7 @@
 
 pub mod cluster;
 pub mod host;
+pub mod level;
 pub mod output;
 #[cfg(feature = "harness")]
 pub mod plot;
@@ -115,6 +118,7 @@ pub mod tracegen;
 pub mod workload;
 
 pub use host::{Host, HostOptions, Quirks};
+pub use level::{Level, LevelError};
 pub use scheduler::{
     DeployError, LocalScheduler, Placement, Removal, RemoveError, VmInfo, VmRequest,
 };

@@ -8,8 +8,10 @@
 //! exact fast path (`short_decimal`); everything else goes through
 //! Rust's shortest round-trip formatting, reshaped the way Python does.
 
-/// Python's `str(float)`.
-pub fn float(x: f64) -> String {
+/// Python's `str(float)` (of an `f64`, or of anything that is one, such
+/// as a [`crate::Level`]).
+pub fn float(x: impl Into<f64>) -> String {
+    let x: f64 = x.into();
     let mut out = Vec::with_capacity(24);
     write_float(&mut out, x);
     // Only ASCII digits, signs, '.', 'e', "nan" and "inf" are written.

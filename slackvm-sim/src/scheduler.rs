@@ -4,6 +4,7 @@
 //! implementation ([`crate::host::Host`]) serves simulated and real hosts.
 
 use crate::host::HostStatus;
+use crate::level::Level;
 use std::collections::BTreeMap;
 
 /// A request to host a VM.
@@ -15,13 +16,13 @@ pub struct VmRequest {
     pub vcpus: u32,
     /// Memory in MB.
     pub mem_mb: u64,
-    /// CPU oversubscription level (>= 1.0; 1.0 = premium).
-    pub level: f64,
+    /// CPU oversubscription level (1.0 = premium).
+    pub level: Level,
 }
 
 impl VmRequest {
     /// Convenience constructor.
-    pub fn new(name: impl Into<String>, vcpus: u32, mem_mb: u64, level: f64) -> Self {
+    pub fn new(name: impl Into<String>, vcpus: u32, mem_mb: u64, level: Level) -> Self {
         VmRequest {
             name: name.into(),
             vcpus,
@@ -37,7 +38,7 @@ pub struct Placement {
     /// The VM.
     pub vm: String,
     /// Its level (its vNode).
-    pub level: f64,
+    pub level: Level,
     /// CPU ids the vNode gained for it, in the order taken.
     pub cpus_added: Vec<u32>,
     /// CPU ids of the vNode afterwards, in the order they were added.
@@ -50,7 +51,7 @@ pub struct Removal {
     /// The VM.
     pub vm: String,
     /// Its level.
-    pub level: f64,
+    pub level: Level,
     /// CPU ids its vNode released (last added first).
     pub cpus_released: Vec<u32>,
 }
@@ -65,7 +66,7 @@ pub struct VmInfo {
     /// Memory in MB.
     pub mem_mb: u64,
     /// Level.
-    pub level: f64,
+    pub level: Level,
     /// CPU ids its vCPUs are pinned to.
     pub pinning: Vec<u32>,
 }
@@ -143,7 +144,7 @@ pub trait LocalScheduler {
     /// Free resources and per-vNode capacities.
     fn status(&self) -> HostStatus;
     /// Progress toward the ideal memory-per-core ratio if such a VM were added.
-    fn progress(&self, vcpus: u32, mem_mb: u64, level: f64) -> f64;
+    fn progress(&self, vcpus: u32, mem_mb: u64, level: Level) -> f64;
     /// Names of hosted VMs, sorted.
     fn list(&self) -> Vec<String>;
     /// One hosted VM.

@@ -6,7 +6,7 @@
 //! same topology refuses it too. Same config and seed, same bytes.
 
 use crate::host::{Host, HostOptions};
-use crate::pyfmt;
+use crate::level::Level;
 use crate::rng::Rng;
 use crate::scheduler::{LocalScheduler, VmRequest};
 use crate::topology::Topology;
@@ -26,7 +26,7 @@ pub struct TraceGenConfig {
     pub step_s: u64,
     /// Levels, each with its share of arrivals (percent) and the fraction of
     /// the run at which its arrivals peak.
-    pub levels: Vec<(f64, u32, f64)>,
+    pub levels: Vec<(Level, u32, f64)>,
     /// Peak arrival rate of all levels together, VMs per hour.
     pub peak_arrivals_per_h: f64,
     /// Lifetime bounds in seconds (uniform); `long_lived_pct` % live to the end.
@@ -42,7 +42,11 @@ impl Default for TraceGenConfig {
             seed: 2024,
             duration_s: 30_000,
             step_s: 15,
-            levels: vec![(1.0, 34, 0.30), (2.0, 33, 0.50), (3.0, 33, 0.68)],
+            levels: vec![
+                (Level::ONE, 34, 0.30),
+                (Level::TWO, 33, 0.50),
+                (Level::THREE, 33, 0.68),
+            ],
             peak_arrivals_per_h: 100.0,
             lifetime_s: (1_800, 9_000),
             long_lived_pct: 10,
@@ -68,7 +72,7 @@ struct GenVm {
     name: String,
     vcpus: u32,
     mem_mb: u64,
-    level: f64,
+    level: Level,
     start_s: u64,
     end_s: u64,
     avg: f64,
@@ -146,7 +150,7 @@ fn make_vms(cfg: &TraceGenConfig, rng: &mut Rng) -> Vec<GenVm> {
     vms
 }
 
-fn new_vm(cfg: &TraceGenConfig, rng: &mut Rng, level: f64, start_s: u64, index: usize) -> GenVm {
+fn new_vm(cfg: &TraceGenConfig, rng: &mut Rng, level: Level, start_s: u64, index: usize) -> GenVm {
     let (vcpus, mem_mb) = draw_size(rng);
     let long = rng.below(100) < u64::from(cfg.long_lived_pct);
     let life = rng.range_inclusive(cfg.lifetime_s.0, cfg.lifetime_s.1);
@@ -174,8 +178,8 @@ fn new_vm(cfg: &TraceGenConfig, rng: &mut Rng, level: f64, start_s: u64, index: 
     }
 }
 
-fn level_tag(level: f64) -> String {
-    pyfmt::float(level).replace(".0", "").replace('.', "_")
+fn level_tag(level: Level) -> String {
+    level.to_string().replace(".0", "").replace('.', "_")
 }
 
 fn round4(x: f64) -> f64 {
@@ -196,7 +200,7 @@ pub fn generate(
         refused: 0,
         rows: 0,
     };
-    let mut levels_seen: Vec<f64> = Vec::new();
+    let mut levels_seen: Vec<Level> = Vec::new();
     let mut t = 0;
     while t <= cfg.duration_s {
         for vm in vms
@@ -263,7 +267,7 @@ impl StepVms<'_> {
     }
 
     /// CPUs busy in the hosted VMs of `level`: sum of usage x vCPUs.
-    fn busy_of(&self, level: f64) -> f64 {
+    fn busy_of(&self, level: Level) -> f64 {
         self.iter()
             .filter(|(vm, _)| vm.hosted && vm.level == level)
             .map(|(vm, u)| u * f64::from(vm.vcpus))
@@ -292,7 +296,7 @@ fn vm_id(vm: &GenVm) -> VmId<'_> {
 fn emit_step(
     host: &Host,
     step: &StepVms<'_>,
-    levels: &[f64],
+    levels: &[Level],
     t: u64,
     out: &mut TraceWriter,
 ) -> Result<u64, TraceError> {
@@ -340,7 +344,7 @@ fn emit_mem(
     if !with_pool {
         return Ok(());
     }
-    let absent = VNodeSnapshot::absent(Res::Mem, 1.0);
+    let absent = VNodeSnapshot::absent(Res::Mem, Level::ONE);
     let pool = snap.mem.as_ref().unwrap_or(&absent);
     let frac = if pool.size > 0 {
         round4(used_mb / pool.size as f64)

@@ -19,6 +19,7 @@ use crate::client::{self, ClientError};
 use crate::params::Levels;
 use health::Health;
 use serde_json::{json, Value};
+use slackvm_sim::Level;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -70,7 +71,7 @@ pub struct Forward {
     /// Memory in MB (for the fit rule).
     pub mem_mb: u64,
     /// Level.
-    pub level: f64,
+    pub level: Level,
     /// Query parameters to forward (`name`, `cpu`, `mem`, `oc`, `qcow2`).
     pub query: Vec<(&'static str, String)>,
 }

@@ -5,13 +5,14 @@
 //! `/progress` wins, ties going to the first in the configured order.
 
 use serde_json::Value;
+use slackvm_sim::Level;
 
-fn subset_of_level(resource: &Value, level: f64) -> Option<&Value> {
+fn subset_of_level(resource: &Value, level: Level) -> Option<&Value> {
     resource
         .get("subset")?
         .as_object()?
         .iter()
-        .find(|(key, _)| key.parse::<f64>().ok() == Some(level))
+        .find(|(key, _)| key.parse::<Level>().ok() == Some(level))
         .map(|(_, v)| v)
 }
 
@@ -20,17 +21,18 @@ fn num(v: &Value, key: &str) -> f64 {
 }
 
 /// Room for `need` units at `level` in one resource of a status.
-pub fn resource_fits(resource: &Value, level: f64, need: f64) -> bool {
+pub fn resource_fits(resource: &Value, level: Level, need: f64) -> bool {
     let vnode_room = subset_of_level(resource, level)
         .is_some_and(|s| num(s, "vavail") + num(s, "vpotential") >= need);
     vnode_room || num(resource, "avail") >= need
 }
 
 /// Room for the VM on a host, from its `/status`.
-pub fn host_fits(status: &Value, vcpus: u32, mem_mb: u64, level: f64) -> bool {
+pub fn host_fits(status: &Value, vcpus: u32, mem_mb: u64, level: Level) -> bool {
     match (status.get("cpu"), status.get("mem")) {
         (Some(cpu), Some(mem)) => {
-            resource_fits(cpu, level, f64::from(vcpus)) && resource_fits(mem, 1.0, mem_mb as f64)
+            resource_fits(cpu, level, f64::from(vcpus))
+                && resource_fits(mem, Level::ONE, mem_mb as f64)
         }
         _ => false,
     }
@@ -62,12 +64,13 @@ mod tests {
     fn fit_rule() {
         let s = json!({"cpu": {"avail": 1, "subset": {"2.0": {"pcap": 2, "palloc": 3, "vavail": 1.0, "vpotential": 2.0}}},
                        "mem": {"avail": 1000, "subset": {"1": {"pcap": 2048, "palloc": 2048, "vavail": 0, "vpotential": 1000}}}});
-        assert!(host_fits(&s, 3, 1000, 2.0));
-        assert!(!host_fits(&s, 4, 1000, 2.0));
-        assert!(host_fits(&s, 1, 500, 1.0));
-        assert!(!host_fits(&s, 2, 500, 1.0));
-        assert!(!host_fits(&s, 1, 1001, 2.0));
-        assert!(!host_fits(&json!({}), 1, 1, 1.0));
+        let (one, two) = (Level::ONE, Level::TWO);
+        assert!(host_fits(&s, 3, 1000, two));
+        assert!(!host_fits(&s, 4, 1000, two));
+        assert!(host_fits(&s, 1, 500, one));
+        assert!(!host_fits(&s, 2, 500, one));
+        assert!(!host_fits(&s, 1, 1001, two));
+        assert!(!host_fits(&json!({}), 1, 1, one));
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub use routes::{router, LocalDaemon, LocalOptions};
 use crate::hypervisor::{FoundVm, Hypervisor, HypervisorError, VmSpec};
 use serde_json::{json, Map, Value};
 use slackvm_sim::scheduler::{DeployError, LocalScheduler, RemoveError, VmRequest};
-use slackvm_sim::{pyfmt, Host};
+use slackvm_sim::{Host, Level};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -88,8 +88,19 @@ impl std::fmt::Debug for LocalCore {
     }
 }
 
-fn request_of(spec: &VmSpec) -> VmRequest {
-    VmRequest::new(spec.name.clone(), spec.vcpus, spec.mem_mb, spec.level)
+/// The scheduler request of a spec; a level out of range (a hand-edited
+/// domain, say) is an invalid request naming the VM.
+fn request_of(spec: &VmSpec) -> Result<VmRequest, DeployError> {
+    let level = Level::new(spec.level).map_err(|e| DeployError::InvalidRequest {
+        vm: spec.name.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(VmRequest::new(
+        spec.name.clone(),
+        spec.vcpus,
+        spec.mem_mb,
+        level,
+    ))
 }
 
 impl LocalCore {
@@ -133,7 +144,7 @@ impl LocalCore {
     /// Places a VM found on the hypervisor: on its recorded CPUs when
     /// they can be honoured, else by the placement rule.
     fn place_found(&mut self, found: &FoundVm, report: &mut AdoptReport) -> Result<(), String> {
-        let req = request_of(&found.spec);
+        let req = request_of(&found.spec).map_err(|e| e.to_string())?;
         let name = &found.spec.name;
         if !found.vnode_cpus.is_empty() {
             match self.host.restore(&req, &found.vnode_cpus) {
@@ -215,7 +226,7 @@ impl LocalCore {
             .iter()
             .filter_map(|(name, spec)| {
                 let cpus = pinning.get(name)?.clone();
-                let vi = self.host.vnode_of_level(spec.level)?;
+                let vi = self.host.vnode_of_level(Level::new(spec.level).ok()?)?;
                 Some((name.clone(), (cpus, self.host.vnode_cpu_ids(vi))))
             })
             .collect()
@@ -229,8 +240,9 @@ impl LocalCore {
                 vm: spec.name.clone(),
             });
         }
-        let new_vnode = self.host.vnode_of_level(spec.level).is_none();
-        self.host.deploy(&request_of(spec))?;
+        let req = request_of(spec)?;
+        let new_vnode = self.host.vnode_of_level(req.level).is_none();
+        self.host.deploy(&req)?;
         self.busy.insert(spec.name.clone(), "deploying");
         if new_vnode {
             self.created_vnode.insert(spec.name.clone());
@@ -319,7 +331,7 @@ impl LocalCore {
             .vnodes()
             .iter()
             .enumerate()
-            .map(|(i, v)| (pyfmt::float(v.level()), json!(self.host.vnode_cpu_ids(i))))
+            .map(|(i, v)| (v.level().to_string(), json!(self.host.vnode_cpu_ids(i))))
             .collect();
         json!({"vms": vms, "vnodes": vnodes})
     }

@@ -9,6 +9,7 @@
 //! Within one kind, events keep their order in the list.
 
 use super::ClusterError;
+use crate::level::Level;
 use crate::workload::{EventKind, EventList};
 
 /// Largest number of distinct levels in one schedule.
@@ -138,8 +139,8 @@ pub struct Schedule {
 }
 
 /// The distinct levels of a list, increasing, after checking every VM.
-fn levels_of(list: &EventList) -> Result<Vec<f64>, ClusterError> {
-    let mut levels: Vec<f64> = Vec::new();
+fn levels_of(list: &EventList) -> Result<Vec<Level>, ClusterError> {
+    let mut levels: Vec<Level> = Vec::new();
     for (index, vm) in list.vms.iter().enumerate() {
         let bad = |message: String| ClusterError::InvalidVm {
             vm: vm.id.clone(),
@@ -149,14 +150,12 @@ fn levels_of(list: &EventList) -> Result<Vec<f64>, ClusterError> {
         if vm.vcpus == 0 {
             return Err(bad("vcpus must be at least 1".into()));
         }
-        if !(vm.level.is_finite() && vm.level >= 1.0) {
-            return Err(bad(format!("level {} must be a number >= 1.0", vm.level)));
-        }
+        let level = Level::new(vm.level).map_err(|e| bad(e.to_string()))?;
         if vm.id.is_empty() {
             return Err(bad("empty id".into()));
         }
-        if !levels.contains(&vm.level) {
-            levels.push(vm.level);
+        if !levels.contains(&level) {
+            levels.push(level);
         }
     }
     if levels.len() > MAX_LEVELS {
@@ -165,7 +164,7 @@ fn levels_of(list: &EventList) -> Result<Vec<f64>, ClusterError> {
             max: MAX_LEVELS,
         });
     }
-    levels.sort_by(f64::total_cmp);
+    levels.sort();
     Ok(levels)
 }
 
@@ -244,14 +243,17 @@ impl Schedule {
                 mem_mb: effective_mem_mb(vm.mem_mb, vm.level, mem_cap),
                 mem_requested_mb: vm.mem_mb,
                 level: vm.level,
-                level_idx: levels.iter().position(|&l| l == vm.level).unwrap_or(0) as u8,
+                level_idx: Level::new(vm.level)
+                    .ok()
+                    .and_then(|l| levels.binary_search(&l).ok())
+                    .unwrap_or(0) as u8,
             })
             .collect();
         let horizon_s = check_events(list)?;
         Ok(Schedule {
             vms,
             ids: list.vms.iter().map(|v| v.id.clone()).collect(),
-            levels,
+            levels: levels.into_iter().map(Level::get).collect(),
             events: ordered_events(list, order),
             order,
             mem_cap,

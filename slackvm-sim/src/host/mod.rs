@@ -19,6 +19,7 @@ pub use memory::MemPool;
 pub use quirks::{Quirks, QUIRK_NAMES};
 pub use status::{HostStatus, ResourceStatus, VNodeStatus};
 
+use crate::level::Level;
 use crate::scheduler::{
     DeployError, LocalScheduler, Placement, Removal, RemoveError, VmInfo, VmRequest,
 };
@@ -57,7 +58,7 @@ pub(crate) struct Consumer {
 /// A set of CPUs dedicated to one level, plus its VMs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VNode {
-    level: f64,
+    level: Level,
     /// CPU indexes in the order they were added (released LIFO).
     cpus: Vec<usize>,
     consumers: Vec<Consumer>,
@@ -67,7 +68,7 @@ pub struct VNode {
 }
 
 impl VNode {
-    fn new(level: f64, n: usize) -> Self {
+    fn new(level: Level, n: usize) -> Self {
         VNode {
             level,
             cpus: Vec::new(),
@@ -77,7 +78,7 @@ impl VNode {
         }
     }
     /// Oversubscription level.
-    pub fn level(&self) -> f64 {
+    pub fn level(&self) -> Level {
         self.level
     }
     /// CPUs held.
@@ -110,7 +111,12 @@ impl VNode {
     }
     /// CPUs it could release now.
     pub fn unused(&self) -> u64 {
-        unused_after(self.cap(), self.alloc_vcpus, self.level, self.max_vcpus())
+        unused_after(
+            self.cap(),
+            self.alloc_vcpus,
+            self.level.get(),
+            self.max_vcpus(),
+        )
     }
 }
 
@@ -119,7 +125,7 @@ impl VNode {
 struct VmEntry {
     vcpus: u32,
     mem_mb: u64,
-    level: f64,
+    level: Level,
     vnode: usize,
 }
 
@@ -204,7 +210,7 @@ impl Host {
         self.owner[cpu_index] == FREE
     }
     /// Index of the vNode of a level.
-    pub fn vnode_of_level(&self, level: f64) -> Option<usize> {
+    pub fn vnode_of_level(&self, level: Level) -> Option<usize> {
         self.vnodes.iter().position(|v| v.level == level)
     }
     /// CPU ids of a vNode, in the order they were added.
@@ -229,12 +235,6 @@ impl Host {
                 message: "vCPU count must be at least 1".into(),
             });
         }
-        if !(req.level.is_finite() && req.level >= 1.0) {
-            return Err(DeployError::InvalidRequest {
-                vm: req.name.clone(),
-                message: format!("level {} must be a number >= 1.0", req.level),
-            });
-        }
         if self.vms.contains_key(&req.name) {
             return Err(DeployError::AlreadyHosted {
                 vm: req.name.clone(),
@@ -250,7 +250,7 @@ impl Host {
         let (cap, alloc) = existing.map_or((0, 0), |i| {
             (self.vnodes[i].cap(), self.vnodes[i].alloc_vcpus)
         });
-        let missing = missing_for(cap, alloc, req.level, u64::from(req.vcpus));
+        let missing = missing_for(cap, alloc, req.level.get(), u64::from(req.vcpus));
         if missing as usize > self.free_cpus {
             return Err(DeployError::NotEnoughCpu {
                 vm: req.name.clone(),
@@ -271,7 +271,8 @@ impl Host {
         };
         let vnode = &mut self.vnodes[vi];
         debug_assert!(
-            virtual_avail(vnode.cap(), vnode.alloc_vcpus, vnode.level) >= f64::from(req.vcpus)
+            virtual_avail(vnode.cap(), vnode.alloc_vcpus, vnode.level.get())
+                >= f64::from(req.vcpus)
         );
         vnode.consumers.push(Consumer {
             name: req.name.clone(),
@@ -367,7 +368,7 @@ impl Host {
                 }
                 owned[c] = vi as u16;
             }
-            if virtual_avail(v.cap(), v.alloc_vcpus, v.level) < 0.0 {
+            if virtual_avail(v.cap(), v.alloc_vcpus, v.level.get()) < 0.0 {
                 return Err(format!(
                     "vNode {} holds {} CPUs for {} vCPUs",
                     v.level,
@@ -425,7 +426,7 @@ impl LocalScheduler for Host {
         status::status(self)
     }
 
-    fn progress(&self, vcpus: u32, mem_mb: u64, level: f64) -> f64 {
+    fn progress(&self, vcpus: u32, mem_mb: u64, level: Level) -> f64 {
         progress::progress(self, vcpus, mem_mb, level)
     }
 

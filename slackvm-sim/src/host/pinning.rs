@@ -5,12 +5,13 @@
 //! function of the host state, recomputed on demand.
 
 use super::{Host, FREE};
+use crate::level::Level;
 
 impl Host {
     /// Whether the balance applies, and to which vNode indexes.
     fn balanced_vnodes(&self) -> Option<Vec<usize>> {
         let over: Vec<usize> = (0..self.vnodes.len())
-            .filter(|&i| self.vnodes[i].level > 1.0 && self.vnodes[i].vm_count() > 0)
+            .filter(|&i| self.vnodes[i].level > Level::ONE && self.vnodes[i].vm_count() > 0)
             .collect();
         let small = over
             .iter()
@@ -21,7 +22,7 @@ impl Host {
         let alloc: u64 = over.iter().map(|&i| self.vnodes[i].alloc_vcpus()).sum();
         let rmin = over
             .iter()
-            .map(|&i| self.vnodes[i].level)
+            .map(|&i| self.vnodes[i].level.get())
             .fold(f64::INFINITY, f64::min);
         let needed = (alloc as f64 / rmin).ceil() as u64;
         // Quirk 3: the prototype adds vCPUs (alloc) to a count of free CPUs.

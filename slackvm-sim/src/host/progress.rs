@@ -2,9 +2,10 @@
 //! (local-scheduler.md, "Progress"): what the global scheduler maximises.
 
 use super::{missing_for, Host};
+use crate::level::Level;
 
 /// Progress a VM of `vcpus`, `mem_mb` at `level` would bring to `host`.
-pub fn progress(host: &Host, vcpus: u32, mem_mb: u64, level: f64) -> f64 {
+pub fn progress(host: &Host, vcpus: u32, mem_mb: u64, level: Level) -> f64 {
     let usable_cpus = host.topology().cpu_count() as f64;
     let ideal = host.mem().allowed_mb() as f64 / usable_cpus;
     let cpu_used = host.held_cpus() as f64;
@@ -17,7 +18,7 @@ pub fn progress(host: &Host, vcpus: u32, mem_mb: u64, level: f64) -> f64 {
     let cpus_added = match host.vnode_of_level(level) {
         Some(vi) => {
             let v = &host.vnodes()[vi];
-            missing_for(v.cap(), v.alloc_vcpus(), level, u64::from(vcpus))
+            missing_for(v.cap(), v.alloc_vcpus(), level.get(), u64::from(vcpus))
         }
         None => u64::from(vcpus),
     } as f64;

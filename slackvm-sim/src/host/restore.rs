@@ -92,7 +92,7 @@ impl Host {
         let need = super::missing_for(
             vnode.cap(),
             vnode.alloc_vcpus,
-            req.level,
+            req.level.get(),
             u64::from(req.vcpus),
         );
         if need as usize > self.free_cpus {
@@ -109,7 +109,7 @@ impl Host {
             vcpus: req.vcpus,
         });
         vnode.alloc_vcpus += u64::from(req.vcpus);
-        debug_assert!(virtual_avail(vnode.cap(), vnode.alloc_vcpus, vnode.level) >= 0.0);
+        debug_assert!(virtual_avail(vnode.cap(), vnode.alloc_vcpus, vnode.level.get()) >= 0.0);
         self.mem
             .deploy(&req.name, req.mem_mb)
             .map_err(|free_mb| DeployError::NotEnoughMem {
@@ -146,6 +146,10 @@ mod tests {
         )
     }
 
+    fn lv(level: f64) -> crate::level::Level {
+        crate::level::Level::new(level).unwrap()
+    }
+
     #[test]
     fn restores_exact_cpus_after_a_removal_history() {
         let mut h = host();
@@ -153,12 +157,12 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            h.deploy(&VmRequest::new(format!("v{i}"), vcpus, 1024, level))
+            h.deploy(&VmRequest::new(format!("v{i}"), vcpus, 1024, lv(level)))
                 .unwrap();
         }
         h.remove("v0").unwrap();
         h.remove("v3").unwrap();
-        h.deploy(&VmRequest::new("v5", 3, 512, 3.0)).unwrap();
+        h.deploy(&VmRequest::new("v5", 3, 512, lv(3.0))).unwrap();
         let mut again = host();
         // vNode by vNode (their order is part of the status), VMs in order.
         for (vi, vnode) in h.vnodes().iter().enumerate() {
@@ -176,12 +180,12 @@ mod tests {
     #[test]
     fn cancel_forgets_the_vnode_it_created() {
         let mut h = host();
-        h.deploy(&VmRequest::new("a", 2, 1024, 1.0)).unwrap();
+        h.deploy(&VmRequest::new("a", 2, 1024, lv(1.0))).unwrap();
         let before = h.clone();
-        h.deploy(&VmRequest::new("b", 2, 1024, 3.0)).unwrap();
+        h.deploy(&VmRequest::new("b", 2, 1024, lv(3.0))).unwrap();
         h.cancel("b", true).unwrap();
         assert_eq!(h, before);
-        h.deploy(&VmRequest::new("c", 1, 1024, 1.0)).unwrap();
+        h.deploy(&VmRequest::new("c", 1, 1024, lv(1.0))).unwrap();
         h.cancel("c", false).unwrap();
         assert_eq!(h, before);
         assert!(h.cancel("zz", true).is_err());
@@ -190,14 +194,16 @@ mod tests {
     #[test]
     fn conflicts_leave_the_host_unchanged() {
         let mut h = host();
-        h.deploy(&VmRequest::new("a", 2, 1024, 1.0)).unwrap();
+        h.deploy(&VmRequest::new("a", 2, 1024, lv(1.0))).unwrap();
         let held = h.vnode_cpu_ids(0);
         let before = h.clone();
         let err = h
-            .restore(&VmRequest::new("b", 2, 1024, 2.0), &held)
+            .restore(&VmRequest::new("b", 2, 1024, lv(2.0)), &held)
             .unwrap_err();
         assert!(err.to_string().contains("held by another vNode"), "{err}");
-        assert!(h.restore(&VmRequest::new("c", 1, 1, 2.0), &[9999]).is_err());
+        assert!(h
+            .restore(&VmRequest::new("c", 1, 1, lv(2.0)), &[9999])
+            .is_err());
         assert_eq!(h, before);
     }
 }

@@ -2,7 +2,7 @@
 //! "Status"), and its JSON form in the prototype's shape.
 
 use super::Host;
-use crate::pyfmt;
+use crate::level::Level;
 use serde_json::{Map, Value};
 
 /// One vNode's line of a status.
@@ -11,7 +11,7 @@ pub struct VNodeStatus {
     /// Level key as the prototype writes it (`"1.0"`, `"2.0"`, `"1"` for memory).
     pub key: String,
     /// Level.
-    pub level: f64,
+    pub level: Level,
     /// Physical units held (CPUs or MB).
     pub pcap: u64,
     /// Units allocated (vCPUs or MB).
@@ -48,12 +48,12 @@ pub(super) fn status(host: &Host) -> HostStatus {
             .vnodes()
             .iter()
             .map(|v| VNodeStatus {
-                key: pyfmt::float(v.level()),
+                key: v.level().to_string(),
                 level: v.level(),
                 pcap: v.cap(),
                 palloc: v.alloc_vcpus(),
-                vavail: super::virtual_avail(v.cap(), v.alloc_vcpus(), v.level()),
-                vpotential: free as f64 * v.level(),
+                vavail: super::virtual_avail(v.cap(), v.alloc_vcpus(), v.level().get()),
+                vpotential: free as f64 * v.level().get(),
             })
             .collect(),
     };
@@ -63,7 +63,7 @@ pub(super) fn status(host: &Host) -> HostStatus {
         subsets: if mem.exists() {
             vec![VNodeStatus {
                 key: "1".into(),
-                level: 1.0,
+                level: Level::ONE,
                 pcap: mem.size_mb(),
                 palloc: mem.alloc_mb(),
                 vavail: (mem.size_mb() - mem.alloc_mb()) as f64,
@@ -81,7 +81,7 @@ pub(super) fn status(host: &Host) -> HostStatus {
 
 impl ResourceStatus {
     /// The vNode line of a level, if present.
-    pub fn subset(&self, level: f64) -> Option<&VNodeStatus> {
+    pub fn subset(&self, level: Level) -> Option<&VNodeStatus> {
         self.subsets.iter().find(|s| s.level == level)
     }
 

@@ -16,12 +16,16 @@ fn host(name: &str, quirks: Quirks) -> Host {
     )
 }
 
+fn lv(level: f64) -> Level {
+    Level::new(level).unwrap()
+}
+
 fn vm(name: &str, vcpus: u32, mem_mb: u64, level: f64) -> VmRequest {
-    VmRequest::new(name, vcpus, mem_mb, level)
+    VmRequest::new(name, vcpus, mem_mb, lv(level))
 }
 
 fn cpus(h: &Host, level: f64) -> Vec<u32> {
-    h.vnode_cpu_ids(h.vnode_of_level(level).unwrap())
+    h.vnode_cpu_ids(h.vnode_of_level(lv(level)).unwrap())
 }
 
 #[test]
@@ -194,12 +198,12 @@ fn balance_shares_free_cpus_with_small_oversubscribed_vnodes() {
 fn progress_toward_the_ideal_ratio() {
     let mut h = host("laptop-8", Quirks::default());
     // ideal = 31776 / 8 = 3972; empty host: current = ideal; potential = 4096/2 = 2048.
-    assert_eq!(h.progress(2, 4096, 1.0), -1924.0);
+    assert_eq!(h.progress(2, 4096, lv(1.0)), -1924.0);
     h.deploy(&vm("a", 2, 4096, 1.0)).unwrap();
     // current 2048; potential (4096+8192)/3 = 4096: 1924 - 124.
-    assert_eq!(h.progress(1, 8192, 1.0), 1800.0);
+    assert_eq!(h.progress(1, 8192, lv(1.0)), 1800.0);
     // potential 5120/4 = 1280: 1924 - 2692 = -768, times 1 + 2/8.
-    assert_eq!(h.progress(2, 1024, 1.0), -960.0);
+    assert_eq!(h.progress(2, 1024, lv(1.0)), -960.0);
 }
 
 #[test]
@@ -208,7 +212,7 @@ fn status_reports_capacities_in_the_prototype_shape() {
     h.deploy(&vm("a", 3, 2048, 2.0)).unwrap();
     let s = h.status();
     assert_eq!(s.cpu.avail, 5);
-    let v = s.cpu.subset(2.0).unwrap();
+    let v = s.cpu.subset(lv(2.0)).unwrap();
     assert_eq!(
         (v.pcap, v.palloc, v.vavail, v.vpotential),
         (3, 3, 3.0, 10.0)
@@ -227,8 +231,9 @@ fn invalid_requests_are_refused_with_the_vm_named() {
     let mut h = host("laptop-8", Quirks::default());
     let e = h.deploy(&vm("z", 0, 1, 1.0)).unwrap_err();
     assert!(e.to_string().contains("`z`"));
-    assert!(h.deploy(&vm("z", 1, 1, 0.5)).is_err());
-    assert!(h.deploy(&vm("z", 1, 1, f64::NAN)).is_err());
+    // A level out of range cannot even be built into a request.
+    assert!(Level::new(0.5).is_err());
+    assert!(Level::new(f64::NAN).is_err());
     h.deploy(&vm("z", 1, 1, 1.0)).unwrap();
     assert!(matches!(
         h.deploy(&vm("z", 1, 1, 1.0)),
@@ -295,7 +300,7 @@ proptest! {
                 Op::Deploy(c, m, l) => {
                     let before = h.clone();
                     let name = format!("vm{i}");
-                    match h.deploy(&VmRequest::new(&name, c, m, l)) {
+                    match h.deploy(&VmRequest::new(&name, c, m, lv(l))) {
                         Ok(_) => {
                             names.push(name.clone());
                             // Deploy then remove gives the previous state back.
@@ -315,7 +320,7 @@ proptest! {
             }
             h.check_invariants().map_err(TestCaseError::fail)?;
             for v in h.vnodes() {
-                prop_assert!(v.cap() as f64 >= (v.alloc_vcpus() as f64 / v.level()).ceil());
+                prop_assert!(v.cap() as f64 >= (v.alloc_vcpus() as f64 / v.level().get()).ceil());
                 prop_assert!(v.cap() >= v.max_vcpus());
             }
             prop_assert!(h.mem().size_mb() <= h.topology().mem_allowed_mb());

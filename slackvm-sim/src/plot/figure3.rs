@@ -47,7 +47,7 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
         .draw()
         .map_err(|e| err(&e))?;
     let mut ordered: Vec<&VNodeSeries> = series.iter().collect();
-    ordered.sort_by(|a, b| a.level.total_cmp(&b.level));
+    ordered.sort_by_key(|s| s.level);
     for s in ordered {
         let colour = level_colour(s.level);
         let held: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0 as f64, p.1 as f64)).collect();

@@ -9,6 +9,7 @@ use super::step::Step;
 use super::summary::{Refusal, ReplayOutcome, ReplaySummary, Sizes, VNodeSeries};
 use super::{ReplayError, ReplayOptions, TraceSource};
 use crate::host::Host;
+use crate::level::Level;
 use crate::pyfmt;
 use crate::scheduler::{DeployError, LocalScheduler, VmRequest};
 use crate::topology::Topology;
@@ -142,10 +143,18 @@ impl<'a> Replayer<'a> {
             else {
                 continue; // the prototype cannot build such a VM either
             };
-            let req = VmRequest::new(vm.uuid.clone(), vcpus as u32, mem_mb, level);
             let key = pyfmt::float(level);
             self.dirty = true;
-            match self.host.deploy(&req) {
+            let deployed = Level::new(level)
+                .map_err(|e| DeployError::InvalidRequest {
+                    vm: vm.uuid.clone(),
+                    message: e.to_string(),
+                })
+                .and_then(|level| {
+                    let req = VmRequest::new(vm.uuid.clone(), vcpus as u32, mem_mb, level);
+                    self.host.deploy(&req)
+                });
+            match deployed {
                 Ok(_) => *self.summary.accepted.entry(key).or_default() += 1,
                 Err(e) => self.refuse(vm, tmp, key, &e),
             }

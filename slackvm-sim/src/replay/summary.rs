@@ -4,6 +4,7 @@
 //! them as timestamps are emitted.
 
 use crate::host::Quirks;
+use crate::level::Level;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -75,7 +76,7 @@ pub struct ReplaySummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VNodeSeries {
     /// Level.
-    pub level: f64,
+    pub level: Level,
     /// `(tmp, CPUs held, CPUs busy)`.
     pub points: Vec<(u64, u64, Option<f64>)>,
 }
@@ -129,7 +130,7 @@ impl Sizes {
 pub(super) fn record_series(
     series: &mut Vec<VNodeSeries>,
     order: usize,
-    level: f64,
+    level: Level,
     point: (u64, u64, Option<f64>),
 ) {
     if series.len() <= order {
@@ -207,9 +208,9 @@ mod tests {
     #[test]
     fn series_grow_per_vnode_and_speed_is_rows_over_wall() {
         let mut series = Vec::new();
-        record_series(&mut series, 0, 2.0, (0, 1, Some(0.5)));
-        record_series(&mut series, 0, 2.0, (15, 2, None));
-        record_series(&mut series, 1, 1.0, (15, 3, Some(1.0)));
+        record_series(&mut series, 0, Level::TWO, (0, 1, Some(0.5)));
+        record_series(&mut series, 0, Level::TWO, (15, 2, None));
+        record_series(&mut series, 1, Level::ONE, (15, 3, Some(1.0)));
         assert_eq!(series[0].points, vec![(0, 1, Some(0.5)), (15, 2, None)]);
         assert_eq!(series[1].level, 1.0);
         let mut s = ReplaySummary::new("in".into(), "topo".into(), &Quirks::prototype());

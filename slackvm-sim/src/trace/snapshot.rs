@@ -8,7 +8,7 @@
 
 use super::{RecKind, Res, Row};
 use crate::host::Host;
-use crate::pyfmt;
+use crate::level::Level;
 use serde_json::json;
 
 /// The shape of the free-form `sb_dsc` column (and of `sb_unused`).
@@ -34,7 +34,7 @@ pub struct VNodeSnapshot {
     /// The `sb_oc` column: the level as Python writes it (`2.0`, `1`).
     pub oc: String,
     /// Oversubscription level (1 for the memory pool).
-    pub level: f64,
+    pub level: Level,
     /// The `config` column: CPUs (or MB) held.
     pub size: u64,
     /// The `sb_unused` column: CPUs (or MB) it could release now.
@@ -62,7 +62,7 @@ pub struct HostSnapshot {
 
 impl HostSnapshot {
     /// The CPU vNode of a level.
-    pub fn cpu_level(&self, level: f64) -> Option<&VNodeSnapshot> {
+    pub fn cpu_level(&self, level: Level) -> Option<&VNodeSnapshot> {
         self.cpu.iter().find(|v| v.level == level)
     }
 }
@@ -85,7 +85,7 @@ pub fn snapshot(host: &Host, shape: DscShape) -> HostSnapshot {
             res: Res::Mem,
             subset: "subset-1".into(),
             oc: "1".into(),
-            level: 1.0,
+            level: Level::ONE,
             size: pool.size_mb(),
             unused: unused(shape, pool.unused_mb()),
             dsc,
@@ -110,7 +110,7 @@ fn unused(shape: DscShape, unused: u64) -> u64 {
 
 fn cpu_vnode(host: &Host, i: usize, shape: DscShape) -> VNodeSnapshot {
     let v = &host.vnodes()[i];
-    let oc = pyfmt::float(v.level());
+    let oc = v.level().to_string();
     let vms: Vec<String> = v.vm_names().map(str::to_string).collect();
     let cpus = host.vnode_cpu_ids(i);
     let dsc = match shape {
@@ -120,7 +120,7 @@ fn cpu_vnode(host: &Host, i: usize, shape: DscShape) -> VNodeSnapshot {
     };
     VNodeSnapshot {
         res: Res::Cpu,
-        subset: format!("subset-{oc}"),
+        subset: v.level().subset_key(),
         oc,
         level: v.level(),
         size: v.cap(),
@@ -134,9 +134,9 @@ fn cpu_vnode(host: &Host, i: usize, shape: DscShape) -> VNodeSnapshot {
 impl VNodeSnapshot {
     /// A vNode of `level` that holds nothing (a level the host has no
     /// vNode for, or the memory pool before it exists), described `{}`.
-    pub fn absent(res: Res, level: f64) -> Self {
+    pub fn absent(res: Res, level: Level) -> Self {
         let oc = match res {
-            Res::Cpu => pyfmt::float(level),
+            Res::Cpu => level.to_string(),
             Res::Mem => "1".into(),
         };
         VNodeSnapshot {
@@ -223,7 +223,7 @@ mod tests {
     fn host() -> Host {
         let topo = Arc::new(topology::preset("laptop-8").expect("preset"));
         let mut host = Host::new(topo, crate::host::HostOptions::default());
-        host.deploy(&VmRequest::new("a", 2, 1024, 2.0))
+        host.deploy(&VmRequest::new("a", 2, 1024, Level::TWO))
             .expect("fits");
         host
     }
@@ -253,8 +253,8 @@ mod tests {
         assert_eq!((m.subset.as_str(), m.size), ("subset-1", 1024));
         assert_eq!(m.dsc, r#"{"range_mb":[0,1024],"vms":["a"]}"#);
         assert_eq!(live.mem.expect("pool").dsc, r#"{"vms":["a"]}"#);
-        assert_eq!(replay.cpu_level(2.0), Some(c));
-        assert_eq!(replay.cpu_level(3.0), None);
+        assert_eq!(replay.cpu_level(Level::TWO), Some(c));
+        assert_eq!(replay.cpu_level(Level::THREE), None);
     }
 
     #[test]
@@ -275,7 +275,7 @@ mod tests {
             (vm.rec, vm.vm_uuid, vm.sb_oc, vm.sb_dsc),
             (Some(RecKind::Vm), Some("u"), Some("2.0"), None)
         );
-        let absent = VNodeSnapshot::absent(Res::Cpu, 3.0);
+        let absent = VNodeSnapshot::absent(Res::Cpu, Level::THREE);
         assert_eq!(
             (absent.subset.as_str(), absent.size, absent.dsc.as_str()),
             ("subset-3.0", 0, "{}")

@@ -8,6 +8,7 @@
 use super::{Demand, HostModel, Room, Usage};
 use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
 use crate::host::{missing_for, Host, HostOptions};
+use crate::level::Level;
 use crate::scheduler::{LocalScheduler, VmRequest};
 use crate::topology::Topology;
 use std::sync::Arc;
@@ -22,22 +23,25 @@ pub struct VnodeModel {
     /// Level index of each VM (as in the schedule).
     level_idx: Vec<usize>,
     /// Level of each level index.
-    levels: Vec<f64>,
+    levels: Vec<Level>,
 }
 
 impl VnodeModel {
     /// A model for these VMs (effective memory) named by `ids`, on hosts of
     /// topology `topo`.
     pub fn new(vms: &[ClusterVm], ids: &[String], topo: Arc<Topology>, opts: HostOptions) -> Self {
+        // Schedule::new validated every level.
+        let level_of =
+            |v: &ClusterVm| Level::new(v.level).expect("a schedule holds only valid levels");
         let requests = vms
             .iter()
             .zip(ids)
-            .map(|(v, id)| VmRequest::new(id.clone(), v.vcpus, v.mem_mb, v.level))
+            .map(|(v, id)| VmRequest::new(id.clone(), v.vcpus, v.mem_mb, level_of(v)))
             .collect();
         let level_idx: Vec<usize> = vms.iter().map(|v| usize::from(v.level_idx)).collect();
-        let mut levels = vec![1.0; level_idx.iter().max().map_or(0, |&m| m + 1)];
+        let mut levels = vec![Level::ONE; level_idx.iter().max().map_or(0, |&m| m + 1)];
         for v in vms {
-            levels[usize::from(v.level_idx)] = v.level;
+            levels[usize::from(v.level_idx)] = level_of(v);
         }
         debug_assert!(levels.len() <= MAX_LEVELS);
         VnodeModel {
@@ -70,7 +74,7 @@ impl HostModel for VnodeModel {
         let (cap, alloc) = host.vnode_of_level(r.level).map_or((0, 0), |i| {
             (host.vnodes()[i].cap(), host.vnodes()[i].alloc_vcpus())
         });
-        let missing = missing_for(cap, alloc, r.level, u64::from(r.vcpus));
+        let missing = missing_for(cap, alloc, r.level.get(), u64::from(r.vcpus));
         if missing > host.free_cpus() as u64 {
             return None;
         }
@@ -117,7 +121,7 @@ impl HostModel for VnodeModel {
         for (c, &level) in cpus.iter_mut().zip(&self.levels) {
             *c = host.vnode_of_level(level).map_or(free, |i| {
                 let v = &host.vnodes()[i];
-                free + v.cap() as f64 - v.alloc_vcpus() as f64 / level
+                free + v.cap() as f64 - v.alloc_vcpus() as f64 / level.get()
             });
         }
         let mem = host.mem();
@@ -132,11 +136,11 @@ impl HostModel for VnodeModel {
         Demand {
             vcpus: r.vcpus,
             level_idx: self.level_idx[vm],
-            cpus: f64::from(r.vcpus) / r.level,
+            cpus: f64::from(r.vcpus) / r.level.get(),
             mem_mb: r.mem_mb,
             // A vNode grows by at most the request (capacity.rs,
             // `missing_for`); below level 1 by up to vcpus / level.
-            max_cpu_growth: (f64::from(r.vcpus) / r.level.min(1.0)).ceil() as u64,
+            max_cpu_growth: (f64::from(r.vcpus) / r.level.get().min(1.0)).ceil() as u64,
         }
     }
     fn level_count(&self) -> usize {
