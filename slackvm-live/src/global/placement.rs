@@ -4,37 +4,29 @@
 //! and the same for memory (MB, key `"1"`); among fitting hosts the largest
 //! `/progress` wins, ties going to the first in the configured order.
 
+use serde::Deserialize;
 use serde_json::Value;
+use slackvm_sim::scheduler::{HostStatus, ResourceStatus};
 use slackvm_sim::Level;
 
-fn subset_of_level(resource: &Value, level: Level) -> Option<&Value> {
-    resource
-        .get("subset")?
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.parse::<Level>().ok() == Some(level))
-        .map(|(_, v)| v)
-}
-
-fn num(v: &Value, key: &str) -> f64 {
-    v.get(key).and_then(Value::as_f64).unwrap_or(0.0)
-}
-
 /// Room for `need` units at `level` in one resource of a status.
-pub fn resource_fits(resource: &Value, level: Level, need: f64) -> bool {
-    let vnode_room = subset_of_level(resource, level)
-        .is_some_and(|s| num(s, "vavail") + num(s, "vpotential") >= need);
-    vnode_room || num(resource, "avail") >= need
+pub fn resource_fits(resource: &ResourceStatus, level: Level, need: f64) -> bool {
+    let vnode_room = resource
+        .subset(level)
+        .is_some_and(|s| s.vavail + s.vpotential >= need);
+    vnode_room || resource.avail as f64 >= need
 }
 
-/// Room for the VM on a host, from its `/status`.
+/// Room for the VM on a host, from its `/status` (read as the one
+/// [`HostStatus`] form the local daemon writes; a malformed status fits
+/// nothing).
 pub fn host_fits(status: &Value, vcpus: u32, mem_mb: u64, level: Level) -> bool {
-    match (status.get("cpu"), status.get("mem")) {
-        (Some(cpu), Some(mem)) => {
-            resource_fits(cpu, level, f64::from(vcpus))
-                && resource_fits(mem, Level::ONE, mem_mb as f64)
+    match HostStatus::deserialize(status) {
+        Ok(s) => {
+            resource_fits(&s.cpu, level, f64::from(vcpus))
+                && resource_fits(&s.mem, Level::ONE, mem_mb as f64)
         }
-        _ => false,
+        Err(_) => false,
     }
 }
 

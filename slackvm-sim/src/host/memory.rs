@@ -64,17 +64,24 @@ impl MemPool {
         unused_after(self.size_mb, self.alloc_mb, 1.0, max)
     }
 
-    /// Adds a VM, or returns the free MB when it does not fit.
-    pub(super) fn deploy(&mut self, name: &str, mem_mb: u64) -> Result<(), u64> {
+    /// MB the pool would gain to host a VM of `mem_mb`, or the free MB
+    /// when it cannot grow that much.
+    pub(super) fn probe(&self, mem_mb: u64) -> Result<u64, u64> {
         let missing = self.missing_mb(mem_mb);
         if self.size_mb + missing > self.allowed_mb {
             return Err(self.free_mb());
         }
+        Ok(missing)
+    }
+
+    /// Adds a VM that [`MemPool::probe`] accepted.
+    pub(super) fn commit(&mut self, name: &str, mem_mb: u64) {
+        let missing = self.missing_mb(mem_mb);
+        debug_assert!(self.size_mb + missing <= self.allowed_mb);
         self.size_mb += missing;
         self.alloc_mb += mem_mb;
         self.exists = true;
         self.consumers.push((name.to_string(), mem_mb));
-        Ok(())
     }
 
     /// Removes a VM and shrinks.

@@ -4,10 +4,12 @@
 //! `json.rs` (prototype format), Linux discovery in `sysfs.rs`, generated
 //! reference machines in `presets.rs`. Nothing here knows about vNodes.
 
+mod check;
 mod json;
 mod presets;
 mod sysfs;
 
+pub use check::{MAX_CACHE_LEVELS, MAX_CPUS, MAX_NUMA_DISTANCE};
 pub use json::{load_json_file, parse_json, stale_distances, to_json_string, write_json_file};
 pub use presets::{preset, preset_names, synthetic, Preset};
 pub use sysfs::{read_linux, SysfsOptions};
@@ -84,9 +86,10 @@ pub struct Topology {
 }
 
 impl Topology {
-    /// Builds a topology and checks it: unique ids, siblings that exist,
-    /// the same cache levels on every CPU, a square NUMA matrix covering
-    /// every node. `origin` names the source in errors (a file, a preset).
+    /// Builds a topology and checks it (`check.rs`): at most [`MAX_CPUS`]
+    /// CPUs, unique ids, siblings that exist, the same cache levels on
+    /// every CPU, a square NUMA matrix covering every node. `origin` names
+    /// the source in errors (a file, a preset).
     pub fn new(
         origin: &str,
         cpus: Vec<Cpu>,
@@ -95,84 +98,13 @@ impl Topology {
         mem_total_mb: u64,
         mem_allowed_mb: u64,
     ) -> Result<Self, TopologyError> {
-        let err = |field: String, message: String| TopologyError::Field {
-            path: PathBuf::from(origin),
-            field,
-            message,
-        };
-        if cpus.is_empty() {
-            return Err(err("cpuset.cpu_list".into(), "no usable CPU".into()));
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for (i, cpu) in cpus.iter().enumerate() {
-            if !seen.insert(cpu.id) {
-                return Err(err(
-                    format!("cpuset.cpu_list[{i}].cpu_id"),
-                    format!("duplicate cpu id {}", cpu.id),
-                ));
-            }
-        }
-        let levels = cpus[0].cache_ids.len();
-        for (i, cpu) in cpus.iter().enumerate() {
-            if cpu.cache_ids.len() != levels {
-                return Err(err(
-                    format!("cpuset.cpu_list[{i}].cache_level"),
-                    format!(
-                        "cpu {} has {} cache levels, cpu {} has {levels} (missing cache level)",
-                        cpu.id,
-                        cpu.cache_ids.len(),
-                        cpus[0].id
-                    ),
-                ));
-            }
-            if cpu.id >= host_cpu_count {
-                return Err(err(
-                    "cpuset.host_count".into(),
-                    format!("cpu id {} is not below host_count {host_cpu_count}", cpu.id),
-                ));
-            }
-        }
-        // Sibling ids may name excluded CPUs (host_count covers them) but not
-        // CPUs beyond the machine.
-        for (i, cpu) in cpus.iter().enumerate() {
-            for sib in cpu.smt_siblings.iter().chain(cpu.package_siblings.iter()) {
-                if *sib >= host_cpu_count {
-                    return Err(err(
-                        format!("cpuset.cpu_list[{i}].sib_smt/sib_cpu"),
-                        format!("unknown sibling id {sib} of cpu {}", cpu.id),
-                    ));
-                }
-            }
-        }
-        let nodes = numa_distances.len();
-        for (node, row) in &numa_distances {
-            if row.len() != nodes {
-                return Err(err(
-                    format!("cpuset.numa_distances.{node}"),
-                    format!(
-                        "non-square distance matrix: row has {} entries for {nodes} nodes",
-                        row.len()
-                    ),
-                ));
-            }
-        }
-        for (i, cpu) in cpus.iter().enumerate() {
-            if !numa_distances.contains_key(&cpu.numa_node) || cpu.numa_node as usize >= nodes {
-                return Err(err(
-                    format!("cpuset.cpu_list[{i}].numa_node"),
-                    format!(
-                        "cpu {} is on node {} which numa_distances does not describe",
-                        cpu.id, cpu.numa_node
-                    ),
-                ));
-            }
-        }
-        if mem_allowed_mb > mem_total_mb {
-            return Err(err(
-                "memset.allowed".into(),
-                format!("allowed {mem_allowed_mb} MB exceeds total {mem_total_mb} MB"),
-            ));
-        }
+        let checker = check::Checker { origin };
+        checker.all(
+            &cpus,
+            &numa_distances,
+            host_cpu_count,
+            (mem_total_mb, mem_allowed_mb),
+        )?;
         let mut topo = Topology {
             name: origin.to_string(),
             cpus,

@@ -13,14 +13,8 @@ pub use vnode::VnodeModel;
 use super::schedule::MAX_LEVELS;
 use super::ClusterError;
 
-/// CPUs and MB a host holds (in use) or can hold (capacity).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Usage {
-    /// Physical CPUs.
-    pub cpus: u64,
-    /// MB.
-    pub mem_mb: u64,
-}
+// CPUs and MB held, and THE progress formula: the scheduler core's.
+pub use crate::host::{progress_formula, Usage};
 
 /// What a host could still take, as upper bounds, for the host index
 /// ([`crate::cluster::index`]). Per level index `l`, `cpus[l]` bounds the
@@ -158,29 +152,5 @@ impl Default for ModelOptions {
             mem_mb: 131_072,
             critical_size: 2,
         }
-    }
-}
-
-/// Progress toward the ideal memory-per-core ratio, from the host's CPUs
-/// and MB in use now and after the VM (local-scheduler.md).
-pub fn progress_formula(capacity: Usage, before: Usage, after: Usage) -> f64 {
-    let usable = capacity.cpus as f64;
-    let ideal = capacity.mem_mb as f64 / usable;
-    let cpu_used = before.cpus as f64;
-    let current = if before.cpus > 0 {
-        before.mem_mb as f64 / cpu_used
-    } else {
-        ideal
-    };
-    let potential = if after.cpus > 0 {
-        after.mem_mb as f64 / after.cpus as f64
-    } else {
-        ideal
-    };
-    let progress = (current - ideal).abs() - (potential - ideal).abs();
-    if progress < 0.0 {
-        progress * (1.0 + cpu_used / usable)
-    } else {
-        progress
     }
 }

@@ -1,13 +1,13 @@
 //! The topology-aware host model: every host is a real
 //! [`crate::host::Host`] (vNodes on a topology, the local scheduler of
 //! local-scheduler.md), driven through [`crate::scheduler::LocalScheduler`].
-//! Whether a VM fits is predicted from the host's public state with the
-//! same capacity rules the host applies (CPUs missing to its vNode, then
-//! memory), and checked against the real deployment in debug builds.
+//! Whether a VM fits is the host's own dry run ([`Host::probe_capacity`]:
+//! by shape, so a class of VMs probes alike), so the
+//! fit rules exist once; deployment is that probe and its commit.
 
 use super::{Demand, HostModel, Room, Usage};
 use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
-use crate::host::{missing_for, Host, HostOptions};
+use crate::host::{Host, HostOptions};
 use crate::level::Level;
 use crate::scheduler::{LocalScheduler, VmRequest};
 use crate::topology::Topology;
@@ -70,34 +70,15 @@ impl HostModel for VnodeModel {
         }
     }
     fn probe(&self, host: &Host, vm: usize) -> Option<Usage> {
-        let r = &self.requests[vm];
-        let (cap, alloc) = host.vnode_of_level(r.level).map_or((0, 0), |i| {
-            (host.vnodes()[i].cap(), host.vnodes()[i].alloc_vcpus())
-        });
-        let missing = missing_for(cap, alloc, r.level.get(), u64::from(r.vcpus));
-        if missing > host.free_cpus() as u64 {
-            return None;
-        }
-        let mem = host.mem();
-        let mem_missing = mem.missing_mb(r.mem_mb);
-        if mem.size_mb() + mem_missing > mem.allowed_mb() {
-            return None;
-        }
+        let p = host.probe_capacity(&self.requests[vm]).ok()?;
         Some(Usage {
-            cpus: host.held_cpus() as u64 + missing,
-            mem_mb: mem.size_mb() + mem_missing,
+            cpus: p.held_cpus_after,
+            mem_mb: p.mem_size_after_mb,
         })
     }
     fn place(&self, host: &mut Host, vm: usize) -> bool {
-        let predicted = self.probe(host, vm);
-        let ok = host.deploy(&self.requests[vm]).is_ok();
-        debug_assert_eq!(
-            predicted.is_some(),
-            ok,
-            "vnode fit prediction disagrees with the host"
-        );
-        debug_assert!(!ok || predicted == Some(self.usage(host)));
-        ok
+        // Deploy is probe + commit (host/deploy.rs): one set of fit rules.
+        host.deploy(&self.requests[vm]).is_ok()
     }
     fn remove(&self, host: &mut Host, vm: usize) {
         let removed = host.remove(&self.requests[vm].name);

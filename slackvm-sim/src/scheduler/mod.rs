@@ -2,8 +2,13 @@
 //! replay, the cluster simulator's `vnode` host model and the live daemon.
 //! It says nothing about time, traces or hypervisors, so the same
 //! implementation ([`crate::host::Host`]) serves simulated and real hosts.
+//! Requests, answers and the host status ([`status`]) are defined here,
+//! beside the interface; `host` depends on this module, never the reverse.
 
-use crate::host::HostStatus;
+mod status;
+
+pub use status::{HostStatus, ResourceStatus, VNodeStatus};
+
 use crate::level::Level;
 use std::collections::BTreeMap;
 

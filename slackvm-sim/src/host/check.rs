@@ -1,0 +1,64 @@
+//! The host's invariants (local-scheduler.md): every CPU in at most one
+//! vNode, capacities that cover allocations and the largest VM, counters
+//! in step with the lists. Checked after every operation in debug builds
+//! and by the tests.
+
+use super::{virtual_avail, Host, VNode, FREE};
+
+impl Host {
+    /// Checks the invariants of local-scheduler.md; used by debug builds after
+    /// every operation and by tests.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut owned = vec![FREE; self.topo.cpu_count()];
+        for (vi, v) in self.vnodes.iter().enumerate() {
+            for &c in &v.cpus {
+                if owned[c] != FREE {
+                    return Err(format!("cpu index {c} is in vNodes {} and {vi}", owned[c]));
+                }
+                owned[c] = vi as u16;
+            }
+            check_vnode(v)?;
+        }
+        if owned != self.owner {
+            return Err("owner map out of date".into());
+        }
+        if self.owner.iter().filter(|&&o| o == FREE).count() != self.free_cpus {
+            return Err("free count out of date".into());
+        }
+        self.mem.check()?;
+        let hosted: usize = self.vnodes.iter().map(VNode::vm_count).sum();
+        if hosted != self.vms.len() || self.mem.vm_count() != self.vms.len() {
+            return Err("VM lists disagree".into());
+        }
+        Ok(())
+    }
+
+    pub(super) fn debug_check(&self) {
+        #[cfg(debug_assertions)]
+        if let Err(e) = self.check_invariants() {
+            panic!("host invariant broken: {e}");
+        }
+    }
+}
+
+fn check_vnode(v: &VNode) -> Result<(), String> {
+    if virtual_avail(v.cap(), v.alloc_vcpus, v.level.get()) < 0.0 {
+        return Err(format!(
+            "vNode {} holds {} CPUs for {} vCPUs",
+            v.level,
+            v.cap(),
+            v.alloc_vcpus
+        ));
+    }
+    if v.cap() < v.max_vcpus() {
+        return Err(format!(
+            "vNode {} holds fewer CPUs than its largest VM",
+            v.level
+        ));
+    }
+    let alloc: u64 = v.consumers.iter().map(|c| u64::from(c.vcpus)).sum();
+    if alloc != v.alloc_vcpus {
+        return Err(format!("vNode {} allocation drifted", v.level));
+    }
+    Ok(())
+}
