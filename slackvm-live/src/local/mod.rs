@@ -219,11 +219,13 @@ impl LocalCore {
         }
     }
 
-    /// For every running VM: its pinning set and its vNode's CPU ids.
+    /// For every running VM (not being removed): its pinning set and its
+    /// vNode's CPU ids.
     pub fn wanted_pins(&self) -> BTreeMap<String, (Vec<u32>, Vec<u32>)> {
         let pinning = self.host.pinning();
         self.specs
             .iter()
+            .filter(|(name, _)| !self.busy.contains_key(*name))
             .filter_map(|(name, spec)| {
                 let cpus = pinning.get(name)?.clone();
                 let vi = self.host.vnode_of_level(Level::new(spec.level).ok()?)?;

@@ -20,8 +20,39 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, RwLock};
 
-/// Pin set and vNode CPU ids last applied to each VM.
-type Applied = BTreeMap<String, (Vec<u32>, Vec<u32>)>;
+/// A VM's pin set and its vNode's CPU ids.
+type Pins = (Vec<u32>, Vec<u32>);
+/// Pins last applied to each VM.
+type Applied = BTreeMap<String, Pins>;
+
+/// Applies `(name, wanted, applied before)` in order; stops after the
+/// first failure.
+fn apply_pins(
+    hv: &dyn Hypervisor,
+    jobs: Vec<(String, Pins, Pins)>,
+) -> Vec<(String, Pins, Result<(), HypervisorError>)> {
+    let mut out = Vec::with_capacity(jobs.len());
+    for (name, want, old) in jobs {
+        let mut outcome = Ok(());
+        if old.0 != want.0 {
+            outcome = hv.pin(&name, &want.0);
+        }
+        if outcome.is_ok() && old.1 != want.1 {
+            outcome = hv.record_cpus(&name, &want.1);
+        }
+        // A VM stopped meanwhile (its removal runs outside the lock) is
+        // not a pinning failure: the next pass no longer wants it.
+        if matches!(outcome, Err(HypervisorError::UnknownVm(_))) {
+            continue;
+        }
+        let failed = outcome.is_err();
+        out.push((name, want, outcome));
+        if failed {
+            break;
+        }
+    }
+    out
+}
 
 /// What the request handlers share.
 #[derive(Debug, Clone)]
@@ -144,26 +175,33 @@ impl Shared {
                 }
             }
         }
-        for (name, (cpus, vnode_cpus)) in todo {
-            let old = applied.get(&name).cloned().unwrap_or_default();
-            let (hv, n, c, v) = (
-                self.hv.clone(),
-                name.clone(),
-                cpus.clone(),
-                vnode_cpus.clone(),
-            );
-            let outcome = blocking(move || {
-                if old.0 != c {
-                    hv.pin(&n, &c)?;
-                }
-                if old.1 != v {
-                    hv.record_cpus(&n, &v)?;
-                }
-                Ok(())
+        if todo.is_empty() {
+            return Ok(());
+        }
+        // One trip to the blocking pool for the whole pass, in order,
+        // stopping at the first failure.
+        let jobs: Vec<(String, Pins, Pins)> = todo
+            .into_iter()
+            .map(|(name, want)| {
+                let old = applied.get(&name).cloned().unwrap_or_default();
+                (name, want, old)
             })
-            .await;
+            .collect();
+        let hv = self.hv.clone();
+        let outcomes = tokio::task::spawn_blocking(move || apply_pins(hv.as_ref(), jobs))
+            .await
+            .map_err(|e| {
+                let failure = HypervisorError::Backend {
+                    operation: "pin",
+                    vm: "-".into(),
+                    message: e.to_string(),
+                };
+                ("-".to_string(), failure)
+            })?;
+        let mut core = self.core.lock().await;
+        for (name, want, outcome) in outcomes {
             let failed = outcome.as_ref().err().map(ToString::to_string);
-            self.core.lock().await.note_pin(&name, outcome);
+            core.note_pin(&name, outcome);
             if let Some(message) = failed {
                 return Err((
                     name.clone(),
@@ -174,7 +212,7 @@ impl Shared {
                     },
                 ));
             }
-            applied.insert(name, (cpus, vnode_cpus));
+            applied.insert(name, want);
         }
         Ok(())
     }
