@@ -8,6 +8,12 @@
 //! exact fast path (`short_decimal`); everything else goes through
 //! Rust's shortest round-trip formatting, reshaped the way Python does.
 
+/// `x` rounded to 4 decimals, as the trace generator and the replay write
+/// measured usages (`-0.0` becomes `0.0`).
+pub fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0 + 0.0
+}
+
 /// Python's `str(float)` (of an `f64`, or of anything that is one, such
 /// as a [`crate::Level`]).
 pub fn float(x: impl Into<f64>) -> String {

@@ -7,6 +7,7 @@
 
 use crate::host::{Host, HostOptions};
 use crate::level::Level;
+use crate::pyfmt::round4;
 use crate::rng::Rng;
 use crate::scheduler::{LocalScheduler, VmRequest};
 use crate::topology::Topology;
@@ -180,10 +181,6 @@ fn new_vm(cfg: &TraceGenConfig, rng: &mut Rng, level: Level, start_s: u64, index
 
 fn level_tag(level: Level) -> String {
     level.to_string().replace(".0", "").replace('.', "_")
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0 + 0.0
 }
 
 /// Generates a trace on `topo` into `out`.

@@ -33,10 +33,16 @@ pub struct Quirks {
     /// a timestamp is dropped from that vNode, which then shrinks. Off by
     /// default (a VM lives from its first to its last sighting).
     pub replay_drop_unreported: bool,
+    /// Prototype replay behaviour: VM records and the vNodes' usage (`val`)
+    /// are copied from the input trace instead of recomputed for the
+    /// replayed host (a refused VM keeps its records, a vNode's "CPUs busy"
+    /// ignores its size). Off by default: the output is what this host
+    /// would have recorded.
+    pub replay_copy_records: bool,
 }
 
 /// Names accepted by [`Quirks::set`], in documentation order.
-pub const QUIRK_NAMES: [&str; 7] = [
+pub const QUIRK_NAMES: [&str; 8] = [
     "empty-vnode-first-free",
     "replay-mem-kib",
     "balance-mixed-units",
@@ -44,6 +50,7 @@ pub const QUIRK_NAMES: [&str; 7] = [
     "keep-vnode-after-rollback",
     "replay-first-step-clamp",
     "replay-drop-unreported",
+    "replay-copy-records",
 ];
 
 impl Default for Quirks {
@@ -56,6 +63,7 @@ impl Default for Quirks {
             keep_vnode_after_rollback: false,
             replay_first_step_clamp: false,
             replay_drop_unreported: false,
+            replay_copy_records: false,
         }
     }
 }
@@ -71,6 +79,7 @@ impl Quirks {
             keep_vnode_after_rollback: true,
             replay_first_step_clamp: true,
             replay_drop_unreported: true,
+            replay_copy_records: true,
         }
     }
 
@@ -93,6 +102,7 @@ impl Quirks {
             "keep-vnode-after-rollback" => &mut self.keep_vnode_after_rollback,
             "replay-first-step-clamp" => &mut self.replay_first_step_clamp,
             "replay-drop-unreported" => &mut self.replay_drop_unreported,
+            "replay-copy-records" => &mut self.replay_copy_records,
             other => {
                 return Err(format!(
                     "unknown quirk `{other}` (known: {})",

@@ -14,13 +14,13 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let t_max = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .flat_map(|s| s.points.iter().map(|p| p.time_s))
         .max()
         .unwrap_or(1)
         .max(1);
     let t_min = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .flat_map(|s| s.points.iter().map(|p| p.time_s))
         .min()
         .unwrap_or(0);
     let y_max = series
@@ -28,7 +28,7 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
         .flat_map(|s| {
             s.points
                 .iter()
-                .map(|p| (p.1 as f64).max(p.2.unwrap_or(0.0)))
+                .map(|p| (p.held as f64).max(p.busy.unwrap_or(0.0)))
         })
         .fold(1.0f64, f64::max);
     let mut chart = ChartBuilder::on(&root)
@@ -50,7 +50,11 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
     ordered.sort_by_key(|s| s.level);
     for s in ordered {
         let colour = level_colour(s.level);
-        let held: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0 as f64, p.1 as f64)).collect();
+        let held: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .map(|p| (p.time_s as f64, p.held as f64))
+            .collect();
         chart
             .draw_series(LineSeries::new(held, colour.stroke_width(2)))
             .map_err(|e| err(&e))?
@@ -61,7 +65,7 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
         let busy: Vec<(f64, f64)> = s
             .points
             .iter()
-            .filter_map(|p| p.2.map(|v| (p.0 as f64, v)))
+            .filter_map(|p| p.busy.map(|v| (p.time_s as f64, v)))
             .collect();
         chart
             .draw_series(DashedLineSeries::new(busy, 6, 4, colour.stroke_width(1)))

@@ -1,10 +1,12 @@
 //! Emission: a timestamp's output rows, per resource the global record,
 //! then each vNode's record followed by its VMs' records. The vNode
 //! columns come from [`crate::trace::snapshot`] (rebuilt only after the
-//! host changed); the usage columns from the input rows.
+//! host changed). By default the usage columns are recomputed for this
+//! host (`recompute.rs`); with `replay-copy-records` (the prototype) they
+//! are copied from the input rows, and so are the VM records.
 
 use super::replayer::Replayer;
-use super::summary::record_series;
+use super::summary::{record_series, SeriesPoint};
 use super::ReplayError;
 use crate::scheduler::LocalScheduler;
 use crate::trace::{global_row, snapshot, DscShape, Res, Row, TraceWriter, VNodeSnapshot, VmId};
@@ -50,6 +52,9 @@ impl Replayer<'_> {
         views: &[VNodeView],
         out: &mut Option<&mut TraceWriter>,
     ) -> Result<(), ReplayError> {
+        if !self.opts.host.quirks.replay_copy_records {
+            return self.emit_recomputed(tmp, res, views, out);
+        }
         let i = res.index();
         let topo = self.host.topology();
         let capacity = match res {
@@ -60,22 +65,33 @@ impl Replayer<'_> {
         for (order, v) in views.iter().enumerate() {
             let val = self.step.rows(i, v.id).and_then(|r| r.val);
             if res == Res::Cpu {
-                let point = (tmp, v.snap.size, val);
+                let point = SeriesPoint {
+                    time_s: tmp,
+                    held: v.snap.size,
+                    busy: val,
+                    demand: None,
+                };
                 record_series(&mut self.series, order, v.snap.level, point);
             }
             self.sizes
                 .track(order + i * 1000, &v.snap.subset, res.as_str(), v.snap.size);
             self.put(out, &v.snap.subset_row(tmp, val))?;
             self.emit_vms(tmp, res, v, out)?;
-            if self.opts.host.quirks.replay_drop_unreported {
-                for &hosted in &v.vms {
-                    if !self.step.reported(i, v.id, hosted) {
-                        self.unreported.push(hosted);
-                    }
+            self.note_unreported(res, v);
+        }
+        Ok(())
+    }
+
+    /// With `replay-drop-unreported`, the vNode's VMs with no row at this
+    /// timestamp are removed once its rows are written.
+    pub(super) fn note_unreported(&mut self, res: Res, v: &VNodeView) {
+        if self.opts.host.quirks.replay_drop_unreported {
+            for &hosted in &v.vms {
+                if !self.step.reported(res.index(), v.id, hosted) {
+                    self.unreported.push(hosted);
                 }
             }
         }
-        Ok(())
     }
 
     /// The VM rows reported under the vNode, in input order.
@@ -106,7 +122,7 @@ impl Replayer<'_> {
         Ok(())
     }
 
-    fn put(
+    pub(super) fn put(
         &mut self,
         out: &mut Option<&mut TraceWriter>,
         row: &Row<'_>,

@@ -13,6 +13,9 @@
 //! - `replayer.rs`: the host and its arrivals and departures;
 //! - `emit.rs`: the output rows of a timestamp (vNode columns from
 //!   [`crate::trace::snapshot`]);
+//! - `recompute.rs`: the default output rows, recomputed for this host
+//!   (`emit.rs` copies the input's usage with `replay-copy-records`);
+//! - `shortage.rs`: CPU shortage per level (demand above a vNode's CPUs);
 //! - `summary.rs`: `summary.json` and figure 3's series;
 //! - `error.rs`, `fxhash.rs` (the id maps' hash).
 //!
@@ -33,7 +36,9 @@ mod emit;
 mod error;
 mod first_pass;
 mod fxhash;
+mod recompute;
 mod replayer;
+mod shortage;
 mod step;
 mod summary;
 #[cfg(test)]
@@ -42,4 +47,5 @@ mod testkit;
 pub use driver::{replay, replay_learnt, ReplayOptions, TraceSource};
 pub use error::ReplayError;
 pub use first_pass::{first_pass, FirstPass};
-pub use summary::{Refusal, ReplayOutcome, ReplaySummary, VNodeSeries, VNodeSummary};
+pub use shortage::LevelShortage;
+pub use summary::{Refusal, ReplayOutcome, ReplaySummary, SeriesPoint, VNodeSeries, VNodeSummary};

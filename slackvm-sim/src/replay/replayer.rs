@@ -5,6 +5,7 @@
 
 use super::emit::VNodeView;
 use super::first_pass::{Learnt, VmTrace};
+use super::shortage::ShortageTracker;
 use super::step::Step;
 use super::summary::{Refusal, ReplayOutcome, ReplaySummary, Sizes, VNodeSeries};
 use super::{ReplayError, ReplayOptions, TraceSource};
@@ -34,6 +35,8 @@ pub(super) struct Replayer<'a> {
     next_departure: usize,
     /// VMs to remove after this timestamp's rows (a quirk), reused.
     pub unreported: Vec<u32>,
+    /// CPU shortage per level (recomputed replays).
+    pub shortage: ShortageTracker,
 }
 
 impl<'a> Replayer<'a> {
@@ -61,6 +64,7 @@ impl<'a> Replayer<'a> {
             next_arrival: 0,
             next_departure: 0,
             unreported: Vec::new(),
+            shortage: ShortageTracker::default(),
         }
     }
 
@@ -71,6 +75,7 @@ impl<'a> Replayer<'a> {
         previous: Option<u64>,
         out: &mut Option<&mut TraceWriter>,
     ) -> Result<(), ReplayError> {
+        self.shortage.begin(tmp);
         self.deploy_arrivals(tmp);
         // The first timestamp has no previous one; a quirk uses itself.
         let clamp = self.opts.host.quirks.replay_first_step_clamp;
@@ -82,6 +87,9 @@ impl<'a> Replayer<'a> {
     pub fn finish(self, wall_s: f64) -> ReplayOutcome {
         let mut summary = self.summary;
         summary.vnodes = self.sizes.into_summaries();
+        if !self.opts.host.quirks.replay_copy_records {
+            summary.shortage = self.shortage.finish();
+        }
         summary.set_wall(wall_s);
         ReplayOutcome {
             summary,
@@ -257,7 +265,7 @@ mod tests {
             outcome.series[0]
                 .points
                 .iter()
-                .map(|p| p.1)
+                .map(|p| p.held)
                 .collect::<Vec<_>>(),
             vec![6, 6, 0, 4]
         );

@@ -125,6 +125,16 @@ impl Step {
         self.seen[vm as usize][res] = (stamp, id, pos as u32);
     }
 
+    /// The VM's usage at this timestamp (its last row of the resource,
+    /// under any vNode); `None` when it has no row or its row says `None`.
+    pub fn usage(&self, res: usize, vm: u32) -> Option<f64> {
+        let (stamp, id, pos) = self.seen[vm as usize][res];
+        if stamp != self.stamp {
+            return None;
+        }
+        self.subsets[res][id as usize].vms[pos as usize].1
+    }
+
     /// True when the VM has a row under this vNode at this timestamp.
     pub fn reported(&self, res: usize, id: u32, vm: u32) -> bool {
         let (seen_stamp, seen_id, _) = self.seen[vm as usize][res];
@@ -167,6 +177,11 @@ mod tests {
         assert_eq!(rows.vms, vec![(1, Some(0.7)), (0, None)]);
         assert!(step.reported(0, id, 1) && step.reported(0, id, 0));
         assert!(!step.reported(0, id, 2));
+        assert_eq!(
+            (step.usage(0, 1), step.usage(0, 0), step.usage(0, 2)),
+            (Some(0.7), None, None)
+        );
+        assert_eq!(step.usage(1, 0), Some(0.2));
         assert!(
             !step.reported(1, id, 0),
             "reported under subset-1 for memory"
@@ -174,6 +189,7 @@ mod tests {
         step.begin();
         assert!(step.rows(0, id).is_none());
         assert!(!step.reported(0, id, 1));
+        assert_eq!(step.usage(0, 1), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! size, speed) and the series figure 3 plots; the bookkeeping that fills
 //! them as timestamps are emitted.
 
+use super::shortage::LevelShortage;
 use crate::host::Quirks;
 use crate::level::Level;
 use serde::Serialize;
@@ -66,6 +67,9 @@ pub struct ReplaySummary {
     pub refused: Vec<Refusal>,
     /// Per vNode sizes.
     pub vnodes: Vec<VNodeSummary>,
+    /// CPU shortage per level key (recomputed replays only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub shortage: BTreeMap<String, LevelShortage>,
     /// Wall time of the replay in seconds.
     pub wall_s: f64,
     /// Input rows per second of wall time.
@@ -77,8 +81,23 @@ pub struct ReplaySummary {
 pub struct VNodeSeries {
     /// Level.
     pub level: Level,
-    /// `(tmp, CPUs held, CPUs busy)`.
-    pub points: Vec<(u64, u64, Option<f64>)>,
+    /// One point per timestamp the vNode existed at.
+    pub points: Vec<SeriesPoint>,
+}
+
+/// A CPU vNode at one timestamp.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesPoint {
+    /// Timestamp (`tmp`).
+    pub time_s: u64,
+    /// CPUs held (`config` of its record).
+    pub held: u64,
+    /// CPUs busy (`val` of its record): recomputed, or copied from the
+    /// input with `replay-copy-records`; `None` when unknown.
+    pub busy: Option<f64>,
+    /// CPUs its VMs wanted: sum of usage x vCPUs, uncapped (`None` when
+    /// copied from the input).
+    pub demand: Option<f64>,
 }
 
 /// Outputs of a replay.
@@ -131,7 +150,7 @@ pub(super) fn record_series(
     series: &mut Vec<VNodeSeries>,
     order: usize,
     level: Level,
-    point: (u64, u64, Option<f64>),
+    point: SeriesPoint,
 ) {
     if series.len() <= order {
         series.push(VNodeSeries {
@@ -157,6 +176,7 @@ impl ReplaySummary {
             refused_per_level: BTreeMap::new(),
             refused: Vec::new(),
             vnodes: Vec::new(),
+            shortage: BTreeMap::new(),
             wall_s: 0.0,
             rows_per_s: 0.0,
         }
@@ -182,6 +202,7 @@ fn quirk_map(q: &Quirks) -> BTreeMap<String, bool> {
         ("keep-vnode-after-rollback", q.keep_vnode_after_rollback),
         ("replay-first-step-clamp", q.replay_first_step_clamp),
         ("replay-drop-unreported", q.replay_drop_unreported),
+        ("replay-copy-records", q.replay_copy_records),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -208,10 +229,19 @@ mod tests {
     #[test]
     fn series_grow_per_vnode_and_speed_is_rows_over_wall() {
         let mut series = Vec::new();
-        record_series(&mut series, 0, Level::TWO, (0, 1, Some(0.5)));
-        record_series(&mut series, 0, Level::TWO, (15, 2, None));
-        record_series(&mut series, 1, Level::ONE, (15, 3, Some(1.0)));
-        assert_eq!(series[0].points, vec![(0, 1, Some(0.5)), (15, 2, None)]);
+        let point = |time_s, held, busy| SeriesPoint {
+            time_s,
+            held,
+            busy,
+            demand: None,
+        };
+        record_series(&mut series, 0, Level::TWO, point(0, 1, Some(0.5)));
+        record_series(&mut series, 0, Level::TWO, point(15, 2, None));
+        record_series(&mut series, 1, Level::ONE, point(15, 3, Some(1.0)));
+        assert_eq!(
+            series[0].points,
+            vec![point(0, 1, Some(0.5)), point(15, 2, None)]
+        );
         assert_eq!(series[1].level, 1.0);
         let mut s = ReplaySummary::new("in".into(), "topo".into(), &Quirks::prototype());
         s.rows_in = 300;
@@ -219,7 +249,7 @@ mod tests {
         assert_eq!(s.rows_per_s, 200.0);
         s.set_wall(0.0);
         assert_eq!(s.rows_per_s, 0.0);
-        assert_eq!(s.quirks.len(), 7);
+        assert_eq!(s.quirks.len(), crate::host::QUIRK_NAMES.len());
         assert!(s.quirks.values().all(|&on| on));
     }
 }
