@@ -14,20 +14,19 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let t_max = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.time_s))
+        .flat_map(|s| s.iter_points().map(|p| p.time_s))
         .max()
         .unwrap_or(1)
         .max(1);
     let t_min = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.time_s))
+        .flat_map(|s| s.iter_points().map(|p| p.time_s))
         .min()
         .unwrap_or(0);
     let y_max = series
         .iter()
         .flat_map(|s| {
-            s.points
-                .iter()
+            s.iter_points()
                 .map(|p| (p.held as f64).max(p.busy.unwrap_or(0.0)))
         })
         .fold(1.0f64, f64::max);
@@ -51,8 +50,7 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
     for s in ordered {
         let colour = level_colour(s.level);
         let held: Vec<(f64, f64)> = s
-            .points
-            .iter()
+            .iter_points()
             .map(|p| (p.time_s as f64, p.held as f64))
             .collect();
         chart
@@ -63,8 +61,7 @@ pub fn draw(series: &[VNodeSeries], title: &str, path: &Path) -> Result<(), Stri
                 PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
             });
         let busy: Vec<(f64, f64)> = s
-            .points
-            .iter()
+            .iter_points()
             .filter_map(|p| p.busy.map(|v| (p.time_s as f64, v)))
             .collect();
         chart

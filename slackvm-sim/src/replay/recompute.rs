@@ -238,7 +238,7 @@ mod tests {
             "{}",
             out[1]
         );
-        let p = outcome.series[0].points[0];
+        let p = outcome.series[0].iter_points().next().expect("a point");
         assert_eq!((p.held, p.busy, p.demand), (2, Some(2.0), Some(4.0)));
         let s = &outcome.summary.shortage["2.0"];
         assert_eq!(

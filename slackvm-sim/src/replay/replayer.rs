@@ -265,7 +265,7 @@ mod tests {
             outcome.series[0]
                 .points
                 .iter()
-                .map(|p| p.held)
+                .map(|p| p.1)
                 .collect::<Vec<_>>(),
             vec![6, 6, 0, 4]
         );

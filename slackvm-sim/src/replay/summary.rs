@@ -81,8 +81,26 @@ pub struct ReplaySummary {
 pub struct VNodeSeries {
     /// Level.
     pub level: Level,
-    /// One point per timestamp the vNode existed at.
-    pub points: Vec<SeriesPoint>,
+    /// `(tmp, CPUs held, CPUs busy)`, one per timestamp the vNode existed at.
+    pub points: Vec<(u64, u64, Option<f64>)>,
+    /// CPUs demanded at the same timestamps (`None` when copied).
+    pub demand: Vec<Option<f64>>,
+}
+
+impl VNodeSeries {
+    /// Its points with their demand.
+    pub fn iter_points(&self) -> impl Iterator<Item = SeriesPoint> + '_ {
+        debug_assert_eq!(self.points.len(), self.demand.len());
+        self.points
+            .iter()
+            .zip(&self.demand)
+            .map(|(&(time_s, held, busy), &demand)| SeriesPoint {
+                time_s,
+                held,
+                busy,
+                demand,
+            })
+    }
 }
 
 /// A CPU vNode at one timestamp.
@@ -156,9 +174,12 @@ pub(super) fn record_series(
         series.push(VNodeSeries {
             level,
             points: Vec::new(),
+            demand: Vec::new(),
         });
     }
-    series[order].points.push(point);
+    let s = &mut series[order];
+    s.points.push((point.time_s, point.held, point.busy));
+    s.demand.push(point.demand);
 }
 
 impl ReplaySummary {
@@ -239,7 +260,7 @@ mod tests {
         record_series(&mut series, 0, Level::TWO, point(15, 2, None));
         record_series(&mut series, 1, Level::ONE, point(15, 3, Some(1.0)));
         assert_eq!(
-            series[0].points,
+            series[0].iter_points().collect::<Vec<_>>(),
             vec![point(0, 1, Some(0.5)), point(15, 2, None)]
         );
         assert_eq!(series[1].level, 1.0);
