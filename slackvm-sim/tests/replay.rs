@@ -83,9 +83,17 @@ fn prototype_mode_reproduces_the_prototype_rows() {
     assert!(summary.refused.is_empty());
 }
 
+/// The default quirks, but records copied from the input as the prototype
+/// does (`replay-copy-records`, issue 10: the default now recomputes them).
+fn default_copying() -> Quirks {
+    let mut q = Quirks::default();
+    q.replay_copy_records = true;
+    q
+}
+
 #[test]
 fn default_mode_uses_megabytes_and_removes_after_the_last_sighting() {
-    let (rows, summary) = run(Quirks::default());
+    let (rows, summary) = run(default_copying());
     let want: Vec<String> = PROTOTYPE
         .replace(
             "0 subset cpu 0.3 0 subset-1.0",
@@ -125,14 +133,13 @@ fn default_mode_uses_megabytes_and_removes_after_the_last_sighting() {
 fn refused_vms_are_reported_and_their_rows_copied() {
     // On a 2-CPU host a (2 vCPUs, 2:1) takes both CPUs: s and b are refused.
     let topo = Arc::new(slackvm_sim::topology::synthetic(1, 1, 2, 1, 31_776).unwrap());
-    let outcome = replay(
-        topo,
-        ReplayOptions::default(),
-        &TraceSource::File(input()),
-        None,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let opts = ReplayOptions {
+        host: HostOptions {
+            quirks: default_copying(),
+            ..HostOptions::default()
+        },
+    };
+    let outcome = replay(topo, opts, &TraceSource::File(input()), None, &mut |_, _| {}).unwrap();
     let s = outcome.summary;
     let refused: Vec<(&str, u64, &str)> = s
         .refused
