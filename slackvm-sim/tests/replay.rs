@@ -139,7 +139,14 @@ fn refused_vms_are_reported_and_their_rows_copied() {
             ..HostOptions::default()
         },
     };
-    let outcome = replay(topo, opts, &TraceSource::File(input()), None, &mut |_, _| {}).unwrap();
+    let outcome = replay(
+        topo,
+        opts,
+        &TraceSource::File(input()),
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
     let s = outcome.summary;
     let refused: Vec<(&str, u64, &str)> = s
         .refused

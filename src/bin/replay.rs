@@ -8,10 +8,12 @@ use clap::Parser;
 use slackvm::cli::progress_bar;
 use slackvm_sim::host::{HostOptions, Quirks};
 use slackvm_sim::output::OutputSet;
-use slackvm_sim::plot::figure3;
-use slackvm_sim::replay::{first_pass, replay_learnt, ReplayOptions, TraceSource};
+use slackvm_sim::plot::cluster_replay;
+use slackvm_sim::replay::cluster::{self, ClusterReplay};
+use slackvm_sim::replay::cluster_summary;
+use slackvm_sim::replay::files::{check_outputs, FolderReplay};
+use slackvm_sim::replay::{first_pass, ReplayOptions, TraceSource};
 use slackvm_sim::topology::{self, Topology};
-use slackvm_sim::trace::TraceWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -49,9 +51,17 @@ struct Cli {
     #[arg(long, default_value_t = slackvm_sim::host::DEFAULT_CRITICAL_SIZE,
           value_parser = slackvm::cli::at_least_one)]
     critical_size: usize,
-    /// Do not write figure3.svg.
+    /// Do not write figure3.svg (nor cluster.svg).
     #[arg(long)]
     no_figure: bool,
+    /// Replay a cluster: DIR holds one trace per host (NAME.tsv or NAME.tsv.gz, optionally
+    /// NAME.topology.json beside it, else --topology applies), replayed in parallel into OUT/NAME/,
+    /// plus OUT/cluster-summary.json and OUT/cluster.svg.
+    #[arg(long, value_name = "DIR", conflicts_with = "trace")]
+    cluster: Option<PathBuf>,
+    /// Worker threads of --cluster (default: one per core).
+    #[arg(long, value_parser = slackvm::cli::at_least_one)]
+    threads: Option<usize>,
     /// Quiet: no progress bar, no report.
     #[arg(short, long)]
     quiet: bool,
@@ -85,22 +95,18 @@ fn main() -> std::process::ExitCode {
 }
 
 fn real_main(cli: Cli) -> Result<()> {
+    if let Some(dir) = &cli.cluster {
+        return cluster_main(&cli, dir);
+    }
     let q = quirks(&cli)?;
     let source = match &cli.trace {
         Some(p) => TraceSource::File(p.clone()),
         None => TraceSource::Bytes("embedded:trace_EPYC-7662-exp.tsv.gz".into(), EMBEDDED_TRACE),
     };
-    // Every output is staged and renamed into --out only once the whole
-    // replay succeeded; none may be an input.
-    let mut outputs = OutputSet::new(cli.trace.as_deref());
-    if let Some(t) = &cli.topology {
-        outputs.add_input(Path::new(t));
-    }
-    for name in OUTPUT_NAMES {
-        outputs
-            .check(&cli.out.join(name))
-            .map_err(|e| anyhow::anyhow!("--out: {e}"))?;
-    }
+    let mut inputs: Vec<PathBuf> = cli.trace.iter().cloned().collect();
+    inputs.extend(cli.topology.as_ref().map(PathBuf::from));
+    // Outputs that are inputs are refused before anything is read.
+    check_outputs(&cli.out, &inputs).map_err(|e| anyhow::anyhow!("--out: {e}"))?;
     // The first pass over the trace needs no topology: load it meanwhile.
     let (topo, first) = std::thread::scope(|s| {
         let topo = s.spawn(|| load_topology(&cli));
@@ -109,56 +115,79 @@ fn real_main(cli: Cli) -> Result<()> {
     });
     let topo = Arc::new(topo.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
     let first = first?;
-    let out_path = cli.out.join("monitoring.tsv");
-    let mut writer = TraceWriter::create_as(&outputs.stage(&out_path)?, &out_path)?;
-    let opts = ReplayOptions {
-        host: HostOptions {
-            quirks: q,
-            critical_size: cli.critical_size,
-        },
+    let job = FolderReplay {
+        topo,
+        opts: options(&cli, q),
+        source,
+        out: cli.out.clone(),
+        figure: !cli.no_figure,
+        inputs,
     };
     let bar = progress_bar(0, "timestamps", cli.quiet);
-    let outcome = replay_learnt(
-        topo.clone(),
-        opts,
-        &source,
-        first,
-        Some(&mut writer),
-        &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        },
-    )?;
-    writer.finish()?;
+    let outcome = job.run(first, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
     bar.finish_and_clear();
-    outputs.write(
-        &cli.out.join("summary.json"),
-        summary_json(&outcome.summary)?.as_bytes(),
-    )?;
-    if !cli.no_figure {
-        let title = format!("vNodes on {} ({} CPUs)", topo.name(), topo.cpu_count());
-        let svg = outputs.stage(&cli.out.join("figure3.svg"))?;
-        figure3::draw(&outcome.series, &title, &svg).map_err(|e| anyhow::anyhow!(e))?;
-    }
-    outputs.commit()?;
     if !cli.quiet {
         report(&outcome.summary, &cli.out);
     }
     Ok(())
 }
 
-/// The three files a replay writes into `--out`.
-const OUTPUT_NAMES: [&str; 3] = ["monitoring.tsv", "summary.json", "figure3.svg"];
-
-/// `summary.json` without the machine's timings (`wall_s`, `rows_per_s`),
-/// so that the file depends on the inputs only; the timings go to stdout.
-fn summary_json(summary: &slackvm_sim::replay::ReplaySummary) -> Result<String> {
-    let mut value = serde_json::to_value(summary)?;
-    if let Some(map) = value.as_object_mut() {
-        map.remove("wall_s");
-        map.remove("rows_per_s");
+fn options(cli: &Cli, quirks: Quirks) -> ReplayOptions {
+    ReplayOptions {
+        host: HostOptions {
+            quirks,
+            critical_size: cli.critical_size,
+        },
     }
-    Ok(serde_json::to_string_pretty(&value)? + "\n")
+}
+
+/// `--cluster DIR`: every host's trace replayed in parallel into OUT/NAME/,
+/// then cluster-summary.json and cluster.svg; a failing host is named
+/// (with its line) after the others are written.
+fn cluster_main(cli: &Cli, dir: &Path) -> Result<()> {
+    let q = quirks(cli)?;
+    let hosts = cluster::discover(dir)?;
+    let job = ClusterReplay {
+        topo: Arc::new(load_topology(cli)?),
+        opts: options(cli, q),
+        out: cli.out.clone(),
+        threads: cli.threads,
+        figures: !cli.no_figure,
+    };
+    let bar = progress_bar(hosts.len() as u64, "hosts", cli.quiet);
+    let results = job.run(&hosts)?;
+    bar.finish_and_clear();
+    let timeline = cluster_summary::timeline(&results);
+    let summary = cluster_summary::summarize(&results, &timeline);
+    let inputs: Vec<&Path> = hosts.iter().map(|h| h.trace.as_path()).collect();
+    let mut outputs = OutputSet::new(inputs);
+    let json = serde_json::to_string_pretty(&summary)? + "\n";
+    outputs.write(&cli.out.join("cluster-summary.json"), json.as_bytes())?;
+    if !cli.no_figure {
+        let svg = outputs.stage(&cli.out.join("cluster.svg"))?;
+        let title = format!("CPUs of the {} hosts of {}", hosts.len(), dir.display());
+        cluster_replay::draw(&timeline, &title, &svg).map_err(|e| anyhow::anyhow!(e))?;
+    }
+    outputs.commit()?;
+    let failed: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().err().map(String::as_str))
+        .collect();
+    if !cli.quiet {
+        println!(
+            "replayed {} of {} hosts into {}",
+            hosts.len() - failed.len(),
+            hosts.len(),
+            cli.out.display()
+        );
+    }
+    if !failed.is_empty() {
+        bail!("{}", failed.join("\n"));
+    }
+    Ok(())
 }
 
 fn report(s: &slackvm_sim::replay::ReplaySummary, out: &Path) {

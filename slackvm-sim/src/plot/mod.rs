@@ -2,6 +2,7 @@
 //! scheduler internals): figure 3 (vNode sizes over time) here, the cluster
 //! experiment's figures beside it.
 
+pub mod cluster_replay;
 pub mod figure3;
 
 use crate::level::Level;

@@ -17,7 +17,10 @@
 //!   (`emit.rs` copies the input's usage with `replay-copy-records`);
 //! - `shortage.rs`: CPU shortage per level (demand above a vNode's CPUs);
 //! - `summary.rs`: `summary.json` and figure 3's series;
-//! - `error.rs`, `fxhash.rs` (the id maps' hash).
+//! - `error.rs`, `fxhash.rs` (the id maps' hash);
+//! - [`files`] (feature `harness`): one replay's output folder;
+//! - [`cluster`], [`cluster_summary`] (feature `harness`): `replay
+//!   --cluster`, one trace per host replayed in parallel.
 //!
 //! Speed (see `benches/replay.rs`): no allocation per row. The second pass
 //! groups a timestamp's rows by integer ids (the VM's index from the first
@@ -31,9 +34,15 @@
 //! so a caller can load one meanwhile. Standard input (`-`) is copied to a
 //! temporary file by the first pass for the second to read.
 
+#[cfg(feature = "harness")]
+pub mod cluster;
+#[cfg(feature = "harness")]
+pub mod cluster_summary;
 mod driver;
 mod emit;
 mod error;
+#[cfg(feature = "harness")]
+pub mod files;
 mod first_pass;
 mod fxhash;
 mod recompute;
