@@ -4,7 +4,7 @@
 //! cluster's timeline.
 
 use super::{level_colour, level_label};
-use crate::replay::cluster_summary::Timeline;
+use crate::replay::cluster_summary::{Moment, Timeline};
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -87,10 +87,7 @@ pub fn draw(timeline: &Timeline, title: &str, path: &Path) -> Result<(), String>
 }
 
 /// The runs of consecutive timestamps where `keep` holds.
-fn split(
-    timeline: &Timeline,
-    keep: impl Fn(&[(f64, f64, f64)]) -> bool,
-) -> Vec<&[(u64, Vec<(f64, f64, f64)>)]> {
+fn split(timeline: &Timeline, keep: impl Fn(&[(f64, f64, f64)]) -> bool) -> Vec<&[Moment]> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, (_, l)) in timeline.iter().enumerate() {
@@ -110,10 +107,7 @@ fn split(
 }
 
 /// The points of a step function: each value holds until the next time.
-fn steps(
-    timeline: &[(u64, Vec<(f64, f64, f64)>)],
-    value: impl Fn(&[(f64, f64, f64)]) -> f64,
-) -> Vec<(f64, f64)> {
+fn steps(timeline: &[Moment], value: impl Fn(&[(f64, f64, f64)]) -> f64) -> Vec<(f64, f64)> {
     let mut out = Vec::with_capacity(timeline.len() * 2);
     for (i, (t, levels)) in timeline.iter().enumerate() {
         let v = value(levels);

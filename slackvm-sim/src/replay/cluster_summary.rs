@@ -101,9 +101,12 @@ pub struct ClusterSummary {
     pub totals: Totals,
 }
 
-/// The cluster's CPUs per level over time: `(time_s, [(level, held, busy)])`
-/// with levels in increasing order.
-pub type Timeline = Vec<(u64, Vec<(f64, f64, f64)>)>;
+/// The cluster's CPUs per level at one time: `(time_s, [(level, held,
+/// busy)])` with levels in increasing order.
+pub type Moment = (u64, Vec<(f64, f64, f64)>);
+
+/// The cluster's CPUs per level over time.
+pub type Timeline = Vec<Moment>;
 
 /// Summary of a cluster replay.
 pub fn summarize(results: &[HostResult], timeline: &Timeline) -> ClusterSummary {
