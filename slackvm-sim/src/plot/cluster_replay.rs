@@ -36,44 +36,7 @@ pub fn draw(timeline: &Timeline, title: &str, path: &Path) -> Result<(), String>
         .map_err(|e| err(&e))?;
     let levels = timeline.first().map_or(0, |(_, l)| l.len());
     for k in 0..levels {
-        let level = timeline[0].1[k].0;
-        let colour = level_colour(level);
-        let base = |l: &[(f64, f64, f64)]| l[..k].iter().map(|x| x.1).sum::<f64>();
-        let top = steps(timeline, |l| base(l) + l[k].1);
-        let bottom = steps(timeline, base);
-        let band: Vec<(f64, f64)> = top
-            .iter()
-            .copied()
-            .chain(bottom.into_iter().rev())
-            .collect();
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band,
-                colour.mix(0.35).filled(),
-            )))
-            .map_err(|e| err(&e))?
-            .label(format!("vNodes {} held (band)", level_label(level)))
-            .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.mix(0.35).filled())
-            });
-        // Busy is drawn only where the level holds CPUs.
-        let mut first = true;
-        for part in split(timeline, |l| l[k].1 > 0.0) {
-            let busy = steps(part, |l| base(l) + l[k].2);
-            let series = chart
-                .draw_series(DashedLineSeries::new(busy, 6, 4, colour.stroke_width(2)))
-                .map_err(|e| err(&e))?;
-            if std::mem::take(&mut first) {
-                series
-                    .label(format!("vNodes {} busy (dashed)", level_label(level)))
-                    .legend(move |(x, y)| {
-                        let style = colour.stroke_width(2);
-                        EmptyElement::at((x, y))
-                            + PathElement::new(vec![(0, 0), (7, 0)], style)
-                            + PathElement::new(vec![(12, 0), (20, 0)], style)
-                    });
-            }
-        }
+        draw_level(&mut chart, timeline, k).map_err(|e| err(&e))?;
     }
     chart
         .configure_series_labels()
@@ -83,6 +46,56 @@ pub fn draw(timeline: &Timeline, title: &str, path: &Path) -> Result<(), String>
         .draw()
         .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+type DrawResult =
+    Result<(), DrawingAreaErrorKind<<SVGBackend<'static> as DrawingBackend>::ErrorType>>;
+
+/// One level's band (CPUs held, stacked on the levels below) and its
+/// busy CPUs dashed inside it.
+fn draw_level<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, timeline: &Timeline, k: usize) -> DrawResult {
+    let level = timeline[0].1[k].0;
+    let colour = level_colour(level);
+    let base = |l: &[(f64, f64, f64)]| l[..k].iter().map(|x| x.1).sum::<f64>();
+    let top = steps(timeline, |l| base(l) + l[k].1);
+    let bottom = steps(timeline, base);
+    let band: Vec<(f64, f64)> = top
+        .iter()
+        .copied()
+        .chain(bottom.into_iter().rev())
+        .collect();
+    chart
+        .draw_series(std::iter::once(Polygon::new(
+            band,
+            colour.mix(0.35).filled(),
+        )))?
+        .label(format!("vNodes {} held (band)", level_label(level)))
+        .legend(move |(x, y)| {
+            Rectangle::new([(x, y - 5), (x + 20, y + 5)], colour.mix(0.35).filled())
+        });
+    // Busy is drawn only where the level holds CPUs.
+    let mut first = true;
+    for part in split(timeline, |l| l[k].1 > 0.0) {
+        let busy = steps(part, |l| base(l) + l[k].2);
+        let series =
+            chart.draw_series(DashedLineSeries::new(busy, 6, 4, colour.stroke_width(2)))?;
+        if std::mem::take(&mut first) {
+            series
+                .label(format!("vNodes {} busy (dashed)", level_label(level)))
+                .legend(move |(x, y)| {
+                    let style = colour.stroke_width(2);
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (7, 0)], style)
+                        + PathElement::new(vec![(12, 0), (20, 0)], style)
+                });
+        }
+    }
     Ok(())
 }
 
