@@ -7,7 +7,7 @@
 use proptest::prelude::*;
 use slackvm_sim::scheduler::{LocalScheduler, VmRequest};
 use slackvm_sim::topology::synthetic;
-use slackvm_sim::{Host, HostOptions, Quirks};
+use slackvm_sim::{Host, HostOptions, Level, Quirks};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -37,7 +37,8 @@ fn apply(h: &mut Host, names: &mut Vec<String>, i: usize, op: Op) -> Result<(), 
         Op::Deploy(c, m, l) => {
             let before = h.clone();
             let name = format!("vm{i}");
-            match h.deploy(&VmRequest::new(&name, c, m, l)) {
+            let level = Level::new(l).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            match h.deploy(&VmRequest::new(&name, c, m, level)) {
                 Ok(p) => {
                     prop_assert!(
                         p.vnode_cpus.len() as u64 >= u64::from(c).div_ceil(l.ceil() as u64)
@@ -58,7 +59,7 @@ fn apply(h: &mut Host, names: &mut Vec<String>, i: usize, op: Op) -> Result<(), 
     let pinning = h.pinning();
     prop_assert_eq!(pinning.len(), names.len());
     for v in h.vnodes() {
-        prop_assert!(v.cap() as f64 >= (v.alloc_vcpus() as f64 / v.level()).ceil());
+        prop_assert!(v.cap() as f64 >= (v.alloc_vcpus() as f64 / v.level().get()).ceil());
     }
     prop_assert!(h.mem().size_mb() <= h.topology().mem_allowed_mb());
     Ok(())

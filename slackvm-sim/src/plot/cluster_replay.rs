@@ -4,6 +4,7 @@
 //! cluster's timeline.
 
 use super::{level_colour, level_label};
+use crate::level::Level;
 use crate::replay::cluster_summary::{Moment, Timeline};
 use plotters::prelude::*;
 use std::path::Path;
@@ -62,7 +63,7 @@ type DrawResult =
 fn draw_level<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, timeline: &Timeline, k: usize) -> DrawResult {
     let level = timeline[0].1[k].0;
     let colour = level_colour(level);
-    let base = |l: &[(f64, f64, f64)]| l[..k].iter().map(|x| x.1).sum::<f64>();
+    let base = |l: &[(Level, f64, f64)]| l[..k].iter().map(|x| x.1).sum::<f64>();
     let top = steps(timeline, |l| base(l) + l[k].1);
     let bottom = steps(timeline, base);
     let band: Vec<(f64, f64)> = top
@@ -100,7 +101,7 @@ fn draw_level<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, timeline: &Timeline, k: usi
 }
 
 /// The runs of consecutive timestamps where `keep` holds.
-fn split(timeline: &Timeline, keep: impl Fn(&[(f64, f64, f64)]) -> bool) -> Vec<&[Moment]> {
+fn split(timeline: &Timeline, keep: impl Fn(&[(Level, f64, f64)]) -> bool) -> Vec<&[Moment]> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, (_, l)) in timeline.iter().enumerate() {
@@ -120,7 +121,7 @@ fn split(timeline: &Timeline, keep: impl Fn(&[(f64, f64, f64)]) -> bool) -> Vec<
 }
 
 /// The points of a step function: each value holds until the next time.
-fn steps(timeline: &[Moment], value: impl Fn(&[(f64, f64, f64)]) -> f64) -> Vec<(f64, f64)> {
+fn steps(timeline: &[Moment], value: impl Fn(&[(Level, f64, f64)]) -> f64) -> Vec<(f64, f64)> {
     let mut out = Vec::with_capacity(timeline.len() * 2);
     for (i, (t, levels)) in timeline.iter().enumerate() {
         let v = value(levels);

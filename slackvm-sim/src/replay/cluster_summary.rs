@@ -7,6 +7,7 @@
 
 use super::cluster::HostResult;
 use super::{LevelShortage, VNodeSeries};
+use crate::level::Level;
 use crate::pyfmt;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -103,7 +104,7 @@ pub struct ClusterSummary {
 
 /// The cluster's CPUs per level at one time: `(time_s, [(level, held,
 /// busy)])` with levels in increasing order.
-pub type Moment = (u64, Vec<(f64, f64, f64)>);
+pub type Moment = (u64, Vec<(Level, f64, f64)>);
 
 /// The cluster's CPUs per level over time.
 pub type Timeline = Vec<Moment>;
@@ -115,7 +116,7 @@ pub fn summarize(results: &[HostResult], timeline: &Timeline) -> ClusterSummary 
         ..Totals::default()
     };
     let hosts = results.iter().map(|r| host_entry(r, &mut totals)).collect();
-    let levels: Vec<f64> = timeline
+    let levels: Vec<Level> = timeline
         .first()
         .map(|(_, l)| l.iter().map(|x| x.0).collect())
         .unwrap_or_default();
@@ -180,11 +181,11 @@ pub fn timeline(results: &[HostResult]) -> Timeline {
         .filter_map(|r| r.outcome.as_ref().ok())
         .map(|o| o.series.as_slice())
         .collect();
-    let mut levels: Vec<f64> = hosts
+    let mut levels: Vec<Level> = hosts
         .iter()
         .flat_map(|h| h.iter().map(|s| s.level))
         .collect();
-    levels.sort_by(f64::total_cmp);
+    levels.sort();
     levels.dedup();
     let mut times: Vec<u64> = hosts
         .iter()
