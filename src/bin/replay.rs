@@ -25,9 +25,7 @@ const EMBEDDED_TRACE: &[u8] = include_bytes!("../../datasets/trace_EPYC-7662-exp
     about = "Replay a monitoring trace with the SlackVM local scheduler (figure 3 of the paper)",
     version,
     allow_negative_numbers = true,
-    after_help = "Quirk names for --quirk: empty-vnode-first-free, replay-mem-kib, balance-mixed-units, \
-socket-as-numa, keep-vnode-after-rollback, replay-first-step-clamp, replay-drop-unreported, \
-replay-copy-records."
+    after_help = Quirks::help()
 )]
 struct Cli {
     /// Topology: a prototype JSON file or a preset name (epyc-7662, epyc-7662-exp, host-32, laptop-8).

@@ -23,7 +23,7 @@ pub use capacity::{missing_for, unused_after, virtual_avail};
 pub use deploy::{Probe, MAX_VNODES};
 pub use memory::MemPool;
 pub use progress::{progress_formula, Usage};
-pub use quirks::{Quirks, QUIRK_NAMES};
+pub use quirks::{QuirkInfo, QuirkLayer, Quirks, QUIRKS, QUIRK_NAMES};
 pub use view::{HostView, VNodeView};
 pub use vnode::VNode;
 // The status types live beside the interface; re-exported for old paths.

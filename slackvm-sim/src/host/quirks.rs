@@ -1,37 +1,31 @@
 //! Switches for the published prototype's quirks (local-scheduler.md,
-//! "Quirks"). Scheduling quirks 1 and 3 shaped the paper's figures and are
-//! on by default; reading bugs 2 and 4 are off by default. `prototype()`
-//! turns everything to the prototype's behaviour, `fixed()` turns
+//! "Quirks"), and THE table that names them ([`QUIRKS`]: name, layer,
+//! default, what `on` does), from which `--quirk` parsing, the CLI help
+//! ([`Quirks::help`]) and the replay summary ([`Quirks::iter`]) are made.
+//! Each quirk belongs to one layer ([`QuirkLayer`]): the host (the local
+//! scheduler), the replay, or the reading of Linux topologies. Scheduling
+//! quirks 1 and 3 shaped the paper's figures and are on by default;
+//! reading bugs are off. `prototype()` turns everything on, `fixed()`
 //! everything off.
 
-/// One flag per quirk; `true` reproduces the prototype.
+/// One flag per quirk; `true` reproduces the prototype. The table
+/// [`QUIRKS`] says which layer reads each flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Quirks {
-    /// Quirk 1 (`empty-vnode-first-free`): a vNode that exists with 0 CPUs
-    /// is grown by the growth rule, so its first CPU is the first free CPU
-    /// in list order instead of the farthest one. Default on.
+    /// Host quirk 1 (`empty-vnode-first-free`).
     pub empty_vnode_first_free: bool,
-    /// Quirk 2 (`replay-mem-kib`): offline replay reads the VM memory column
-    /// (MB) as KiB, so replayed memory is 1024 times too small. Default off.
+    /// Replay quirk 2 (`replay-mem-kib`).
     pub replay_mem_kib: bool,
-    /// Quirk 3 (`balance-mixed-units`): the pinning balance condition adds
-    /// vCPUs to a count of CPUs. Default on.
+    /// Host quirk 3 (`balance-mixed-units`).
     pub balance_mixed_units: bool,
-    /// Quirk 4 (`socket-as-numa`): the socket id is used as the NUMA node id
-    /// when reading Linux topology. Default off.
+    /// Topology-reading quirk 4 (`socket-as-numa`).
     pub socket_as_numa: bool,
-    /// Prototype behaviour found in its code (not in the spec's list): a
-    /// vNode created by a deployment that memory then refused stays listed
-    /// with 0 CPUs. Off by default (a refusal leaves the host unchanged).
+    /// Host quirk `keep-vnode-after-rollback`.
     pub keep_vnode_after_rollback: bool,
-    /// Prototype replay behaviour: at the first timestamp, VMs seen only at
-    /// that timestamp are removed right after being deployed (the
-    /// "previous timestamp" index is clamped to 0). Off by default.
+    /// Replay quirk `replay-first-step-clamp`.
     pub replay_first_step_clamp: bool,
-    /// Prototype replay behaviour: a hosted VM with no record in a vNode at
-    /// a timestamp is dropped from that vNode, which then shrinks. Off by
-    /// default (a VM lives from its first to its last sighting).
+    /// Replay quirk `replay-drop-unreported`.
     pub replay_drop_unreported: bool,
     /// Prototype replay behaviour: VM records and the vNodes' usage (`val`)
     /// are copied from the input trace instead of recomputed for the
@@ -41,76 +35,159 @@ pub struct Quirks {
     pub replay_copy_records: bool,
 }
 
-/// Names accepted by [`Quirks::set`], in documentation order.
-pub const QUIRK_NAMES: [&str; 8] = [
-    "empty-vnode-first-free",
-    "replay-mem-kib",
-    "balance-mixed-units",
-    "socket-as-numa",
-    "keep-vnode-after-rollback",
-    "replay-first-step-clamp",
-    "replay-drop-unreported",
-    "replay-copy-records",
+/// The layer whose behaviour a quirk changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum QuirkLayer {
+    /// The local scheduler ([`crate::host`]).
+    Host,
+    /// The offline replay ([`crate::replay`]).
+    Replay,
+    /// Reading a Linux topology ([`crate::topology::read_linux`]).
+    Topology,
+}
+
+impl QuirkLayer {
+    /// `host`, `replay`, `topology`.
+    pub fn name(self) -> &'static str {
+        match self {
+            QuirkLayer::Host => "host",
+            QuirkLayer::Replay => "replay",
+            QuirkLayer::Topology => "topology",
+        }
+    }
+}
+
+/// One row of the quirk table.
+#[derive(Debug, Clone, Copy)]
+pub struct QuirkInfo {
+    /// Name for `--quirk name=on|off` and the summaries.
+    pub name: &'static str,
+    /// Layer that reads it.
+    pub layer: QuirkLayer,
+    /// Value in the default (`paper`) mode.
+    pub default_on: bool,
+    /// What turning it on does.
+    pub effect: &'static str,
+    flag: fn(&mut Quirks) -> &mut bool,
+}
+
+/// THE quirk table, in documentation order.
+pub const QUIRKS: [QuirkInfo; 8] = [
+    QuirkInfo {
+        name: "empty-vnode-first-free",
+        layer: QuirkLayer::Host,
+        default_on: true,
+        effect: "a vNode listed with 0 CPUs regrows from the first free CPU in list order (growth rule) instead of the farthest one",
+        flag: |q| &mut q.empty_vnode_first_free,
+    },
+    QuirkInfo {
+        name: "replay-mem-kib",
+        layer: QuirkLayer::Replay,
+        default_on: false,
+        effect: "the VM memory column (MB) is read as KiB: replayed memory is 1024 times too small",
+        flag: |q| &mut q.replay_mem_kib,
+    },
+    QuirkInfo {
+        name: "balance-mixed-units",
+        layer: QuirkLayer::Host,
+        default_on: true,
+        effect: "the pinning balance condition adds vCPUs to a count of free CPUs",
+        flag: |q| &mut q.balance_mixed_units,
+    },
+    QuirkInfo {
+        name: "socket-as-numa",
+        layer: QuirkLayer::Topology,
+        default_on: false,
+        effect: "reading Linux sysfs, the socket id is used as the NUMA node id",
+        flag: |q| &mut q.socket_as_numa,
+    },
+    QuirkInfo {
+        name: "keep-vnode-after-rollback",
+        layer: QuirkLayer::Host,
+        default_on: false,
+        effect: "a vNode created by a deployment that memory refused stays listed with 0 CPUs",
+        flag: |q| &mut q.keep_vnode_after_rollback,
+    },
+    QuirkInfo {
+        name: "replay-first-step-clamp",
+        layer: QuirkLayer::Replay,
+        default_on: false,
+        effect: "VMs seen only at the first timestamp are removed right after being deployed",
+        flag: |q| &mut q.replay_first_step_clamp,
+    },
+    QuirkInfo {
+        name: "replay-drop-unreported",
+        layer: QuirkLayer::Replay,
+        default_on: false,
+        effect: "a hosted VM with no record in its vNode at a timestamp is dropped (its vNode shrinks)",
+        flag: |q| &mut q.replay_drop_unreported,
+    },
+    QuirkInfo {
+        name: "replay-copy-records",
+        layer: QuirkLayer::Replay,
+        default_on: false,
+        effect: "VM records and vNode usage are copied from the input trace instead of recomputed for the replayed host",
+        flag: |q| &mut q.replay_copy_records,
+    },
 ];
 
-impl Default for Quirks {
-    fn default() -> Self {
-        Quirks {
-            empty_vnode_first_free: true,
+/// Names accepted by [`Quirks::set`], in documentation order (from [`QUIRKS`]).
+pub const QUIRK_NAMES: [&str; QUIRKS.len()] = {
+    let mut names = [""; QUIRKS.len()];
+    let mut i = 0;
+    while i < QUIRKS.len() {
+        names[i] = QUIRKS[i].name;
+        i += 1;
+    }
+    names
+};
+
+impl Quirks {
+    fn all(on: impl Fn(&QuirkInfo) -> bool) -> Self {
+        let mut q = Quirks {
+            empty_vnode_first_free: false,
             replay_mem_kib: false,
-            balance_mixed_units: true,
+            balance_mixed_units: false,
             socket_as_numa: false,
             keep_vnode_after_rollback: false,
             replay_first_step_clamp: false,
             replay_drop_unreported: false,
             replay_copy_records: false,
+        };
+        for info in &QUIRKS {
+            *(info.flag)(&mut q) = on(info);
         }
+        q
     }
-}
 
-impl Quirks {
     /// Everything as the published prototype does it (`--compat prototype`).
     pub fn prototype() -> Self {
-        Quirks {
-            empty_vnode_first_free: true,
-            replay_mem_kib: true,
-            balance_mixed_units: true,
-            socket_as_numa: true,
-            keep_vnode_after_rollback: true,
-            replay_first_step_clamp: true,
-            replay_drop_unreported: true,
-            replay_copy_records: true,
-        }
+        Quirks::all(|_| true)
     }
 
     /// Every quirk fixed.
     pub fn fixed() -> Self {
-        Quirks {
-            empty_vnode_first_free: false,
-            balance_mixed_units: false,
-            ..Quirks::default()
-        }
+        Quirks::all(|_| false)
+    }
+
+    /// Whether the quirk `info` is on.
+    pub fn get(&self, info: &QuirkInfo) -> bool {
+        let mut copy = *self;
+        *(info.flag)(&mut copy)
+    }
+
+    /// `(name, on)` for every quirk, in table order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, bool)> + '_ {
+        QUIRKS.iter().map(move |info| (info.name, self.get(info)))
     }
 
     /// Sets one quirk by name; an unknown name is an error listing the known ones.
     pub fn set(&mut self, name: &str, on: bool) -> Result<(), String> {
-        let flag = match name {
-            "empty-vnode-first-free" => &mut self.empty_vnode_first_free,
-            "replay-mem-kib" => &mut self.replay_mem_kib,
-            "balance-mixed-units" => &mut self.balance_mixed_units,
-            "socket-as-numa" => &mut self.socket_as_numa,
-            "keep-vnode-after-rollback" => &mut self.keep_vnode_after_rollback,
-            "replay-first-step-clamp" => &mut self.replay_first_step_clamp,
-            "replay-drop-unreported" => &mut self.replay_drop_unreported,
-            "replay-copy-records" => &mut self.replay_copy_records,
-            other => {
-                return Err(format!(
-                    "unknown quirk `{other}` (known: {})",
-                    QUIRK_NAMES.join(", ")
-                ));
-            }
-        };
-        *flag = on;
+        let info = QUIRKS
+            .iter()
+            .find(|i| i.name == name)
+            .ok_or_else(|| format!("unknown quirk `{name}` (known: {})", QUIRK_NAMES.join(", ")))?;
+        *(info.flag)(self) = on;
         Ok(())
     }
 
@@ -126,5 +203,84 @@ impl Quirks {
             self.set(name, on)?;
         }
         Ok(())
+    }
+
+    /// The `--quirk` help: one line per quirk (name, layer, default, what
+    /// `on` does).
+    pub fn help() -> String {
+        let mut out = String::from(
+            "Quirks for --quirk NAME=on|off (--compat prototype: all on; fixed: all off):\n",
+        );
+        for info in &QUIRKS {
+            out += &format!(
+                "  {} [{}, default {}]: {}\n",
+                info.name,
+                info.layer.name(),
+                if info.default_on { "on" } else { "off" },
+                info.effect
+            );
+        }
+        out
+    }
+}
+
+impl Default for Quirks {
+    /// The paper's mode: the table's defaults.
+    fn default() -> Self {
+        Quirks::all(|info| info.default_on)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_makes_the_modes() {
+        let d = Quirks::default();
+        assert!(d.empty_vnode_first_free && d.balance_mixed_units);
+        assert!(!d.replay_mem_kib && !d.socket_as_numa && !d.keep_vnode_after_rollback);
+        assert!(!d.replay_first_step_clamp && !d.replay_drop_unreported);
+        assert!(Quirks::prototype().iter().all(|(_, on)| on));
+        assert!(Quirks::fixed().iter().all(|(_, on)| !on));
+        assert_eq!(
+            d.iter()
+                .filter(|&(_, on)| on)
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>(),
+            ["empty-vnode-first-free", "balance-mixed-units"]
+        );
+    }
+
+    #[test]
+    fn every_name_sets_its_own_flag() {
+        for info in &QUIRKS {
+            let mut q = Quirks::fixed();
+            q.set(info.name, true).unwrap();
+            let on: Vec<&str> = q.iter().filter(|&(_, on)| on).map(|(n, _)| n).collect();
+            assert_eq!(on, [info.name]);
+        }
+        let e = Quirks::default().set("nope", true).unwrap_err();
+        assert!(
+            e.contains("unknown quirk `nope`") && e.contains("socket-as-numa"),
+            "{e}"
+        );
+        let mut q = Quirks::default();
+        q.apply_list("replay-mem-kib, balance-mixed-units=off")
+            .unwrap();
+        assert!(q.replay_mem_kib && !q.balance_mixed_units);
+        assert!(q.apply_list("replay-mem-kib=maybe").is_err());
+    }
+
+    #[test]
+    fn help_lists_every_quirk_with_layer_and_default() {
+        let help = Quirks::help();
+        for info in &QUIRKS {
+            assert!(help.contains(info.name) && help.contains(info.effect));
+        }
+        assert!(help.contains("empty-vnode-first-free [host, default on]"));
+        assert!(help.contains("socket-as-numa [topology, default off]"));
+        assert!(help.contains("replay-mem-kib [replay, default off]"));
+        assert_eq!(QUIRK_NAMES.len(), 7);
     }
 }

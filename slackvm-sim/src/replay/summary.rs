@@ -215,19 +215,8 @@ impl ReplaySummary {
 }
 
 fn quirk_map(q: &Quirks) -> BTreeMap<String, bool> {
-    [
-        ("empty-vnode-first-free", q.empty_vnode_first_free),
-        ("replay-mem-kib", q.replay_mem_kib),
-        ("balance-mixed-units", q.balance_mixed_units),
-        ("socket-as-numa", q.socket_as_numa),
-        ("keep-vnode-after-rollback", q.keep_vnode_after_rollback),
-        ("replay-first-step-clamp", q.replay_first_step_clamp),
-        ("replay-drop-unreported", q.replay_drop_unreported),
-        ("replay-copy-records", q.replay_copy_records),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    // From the one quirk table (host/quirks.rs).
+    q.iter().map(|(name, on)| (name.to_string(), on)).collect()
 }
 
 #[cfg(test)]

@@ -89,7 +89,29 @@ pub fn parse_json(text: &str, origin: &str) -> Result<Topology, TopologyError> {
     let root = as_obj(&root, origin, "(root)")?;
     let cpuset = as_obj(get(root, "cpuset", origin, "(root)")?, origin, "cpuset")?;
     let memset = as_obj(get(root, "memset", origin, "(root)")?, origin, "memset")?;
+    let numa = parse_numa(cpuset, origin)?;
+    let list = get(cpuset, "cpu_list", origin, "cpuset")?
+        .as_array()
+        .ok_or_else(|| field_err(origin, "cpuset.cpu_list", "expected a list"))?;
+    let mut cpus = Vec::with_capacity(list.len());
+    for (i, entry) in list.iter().enumerate() {
+        let at = format!("cpuset.cpu_list[{i}]");
+        cpus.push(parse_cpu(entry, origin, &at)?);
+    }
+    let host_count = match cpuset.get("host_count") {
+        Some(v) => as_u32(v, origin, "cpuset.host_count")?,
+        None => cpus.iter().map(|c| c.id + 1).max().unwrap_or(0),
+    };
+    let (total, allowed) = parse_memset(memset, origin)?;
+    check_distances_table(cpuset, &cpus, origin)?;
+    Topology::new(origin, cpus, numa, host_count, total, allowed)
+}
 
+/// `cpuset.numa_distances`: node id -> row of distances.
+fn parse_numa(
+    cpuset: &Map<String, Value>,
+    origin: &str,
+) -> Result<BTreeMap<u32, Vec<u32>>, TopologyError> {
     let numa_obj = as_obj(
         get(cpuset, "numa_distances", origin, "cpuset")?,
         origin,
@@ -103,19 +125,11 @@ pub fn parse_json(text: &str, origin: &str) -> Result<Topology, TopologyError> {
             .map_err(|_| field_err(origin, &at, format!("node key `{k}` is not an integer")))?;
         numa.insert(node, as_u32_list(row, origin, &at)?);
     }
+    Ok(numa)
+}
 
-    let list = get(cpuset, "cpu_list", origin, "cpuset")?
-        .as_array()
-        .ok_or_else(|| field_err(origin, "cpuset.cpu_list", "expected a list"))?;
-    let mut cpus = Vec::with_capacity(list.len());
-    for (i, entry) in list.iter().enumerate() {
-        let at = format!("cpuset.cpu_list[{i}]");
-        cpus.push(parse_cpu(entry, origin, &at)?);
-    }
-    let host_count = match cpuset.get("host_count") {
-        Some(v) => as_u32(v, origin, "cpuset.host_count")?,
-        None => cpus.iter().map(|c| c.id + 1).max().unwrap_or(0),
-    };
+/// `memset.total` and `memset.allowed` (default: total), both > 0 MB.
+fn parse_memset(memset: &Map<String, Value>, origin: &str) -> Result<(u64, u64), TopologyError> {
     let total = as_u64(
         get(memset, "total", origin, "memset")?,
         origin,
@@ -131,22 +145,32 @@ pub fn parse_json(text: &str, origin: &str) -> Result<Topology, TopologyError> {
             return Err(field_err(origin, at, "must be > 0 MB"));
         }
     }
+    Ok((total, allowed))
+}
+
+/// Checks that `distances`, when present, is well formed (keys are known
+/// CPUs); its values are recomputed, never read.
+fn check_distances_table(
+    cpuset: &Map<String, Value>,
+    cpus: &[Cpu],
+    origin: &str,
+) -> Result<(), TopologyError> {
+    let Some(dist) = cpuset.get("distances") else {
+        return Ok(());
+    };
     let ids: std::collections::BTreeSet<u32> = cpus.iter().map(|c| c.id).collect();
-    // Check that `distances`, when present, is well formed (keys are known CPUs).
-    if let Some(dist) = cpuset.get("distances") {
-        let dist = as_obj(dist, origin, "cpuset.distances")?;
-        for (k, row) in dist {
-            let at = format!("cpuset.distances.{k}");
-            let id: u32 = k
-                .parse()
-                .map_err(|_| field_err(origin, &at, "key is not a cpu id"))?;
-            if !ids.contains(&id) {
-                return Err(field_err(origin, &at, format!("unknown cpu id {id}")));
-            }
-            as_obj(row, origin, &at)?;
+    let dist = as_obj(dist, origin, "cpuset.distances")?;
+    for (k, row) in dist {
+        let at = format!("cpuset.distances.{k}");
+        let id: u32 = k
+            .parse()
+            .map_err(|_| field_err(origin, &at, "key is not a cpu id"))?;
+        if !ids.contains(&id) {
+            return Err(field_err(origin, &at, format!("unknown cpu id {id}")));
         }
+        as_obj(row, origin, &at)?;
     }
-    Topology::new(origin, cpus, numa, host_count, total, allowed)
+    Ok(())
 }
 
 fn parse_cpu(entry: &Value, origin: &str, at: &str) -> Result<Cpu, TopologyError> {
@@ -169,6 +193,27 @@ fn parse_cpu(entry: &Value, origin: &str, at: &str) -> Result<Cpu, TopologyError
         Some(v) => as_u32_list(v, origin, &format!("{at}.sib_cpu"))?,
         None => Vec::new(),
     };
+    let cache_ids = parse_cache_levels(obj, origin, at)?;
+    let max_freq_khz = match obj.get("max_freq") {
+        Some(v) => as_u64(v, origin, &format!("{at}.max_freq"))?,
+        None => 0,
+    };
+    Ok(Cpu {
+        id,
+        numa_node,
+        smt_siblings: smt,
+        package_siblings: pkg,
+        cache_ids,
+        max_freq_khz,
+    })
+}
+
+/// A CPU's `cache_level` object: cache ids by index 0, 1, ... (no gap).
+fn parse_cache_levels(
+    obj: &Map<String, Value>,
+    origin: &str,
+    at: &str,
+) -> Result<Vec<i64>, TopologyError> {
     let cache_at = format!("{at}.cache_level");
     let cache = as_obj(get(obj, "cache_level", origin, at)?, origin, &cache_at)?;
     let mut by_level = BTreeMap::new();
@@ -201,18 +246,7 @@ fn parse_cpu(entry: &Value, origin: &str, at: &str) -> Result<Cpu, TopologyError
             ));
         }
     }
-    let max_freq_khz = match obj.get("max_freq") {
-        Some(v) => as_u64(v, origin, &format!("{at}.max_freq"))?,
-        None => 0,
-    };
-    Ok(Cpu {
-        id,
-        numa_node,
-        smt_siblings: smt,
-        package_siblings: pkg,
-        cache_ids: by_level.into_values().collect(),
-        max_freq_khz,
-    })
+    Ok(by_level.into_values().collect())
 }
 
 /// Pairs `(a, b, file value, rule value)` where the file's precomputed
