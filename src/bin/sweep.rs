@@ -8,6 +8,9 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use slackvm::cli::{at_least_one, progress_bar};
+use slackvm_sim::cluster::energy::PowerModel;
+use slackvm_sim::cluster::price::PriceConfig;
+use slackvm_sim::cluster::shortage::AccountingConfig;
 use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
 use slackvm_sim::cluster::{EventOrder, ModelKind, PolicyKind, Schedule};
 use slackvm_sim::output::OutputSet;
@@ -209,6 +212,62 @@ struct RunArgs {
     /// dashes; flags given here win; docs/sweep-config.md).
     #[arg(long, value_name = "FILE.toml")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    price: PriceArgs,
+}
+
+/// The price of packing: CPU shortage per level, energy, the shared-pool layout.
+#[derive(Args)]
+struct PriceArgs {
+    /// Step of the VMs' CPU usage series and of the shortage accounting (s).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    usage_step_s: u64,
+    /// Ratio of the shared pool of the shared-pool layout (default: the smallest oversubscribed level).
+    #[arg(long)]
+    shared_pool_ratio: Option<f64>,
+    /// Host power model: linear:IDLE_W:MAX_W, a shipped SPECpower table (hp-ml110-g4, hp-ml110-g5) or a table file (load_pct,watts).
+    #[arg(long, default_value = "hp-ml110-g4")]
+    power: String,
+    /// Hosts without VMs draw their idle power (on) or nothing (off).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    idle_hosts: String,
+    /// Grid carbon intensity (g CO2e per kWh; default: IEA world average 2018).
+    #[arg(long, default_value_t = slackvm_sim::cluster::energy::DEFAULT_GRID_G_PER_KWH)]
+    grid_gco2_per_kwh: f64,
+}
+
+impl PriceArgs {
+    fn config(&self) -> Result<PriceConfig> {
+        let power = if Path::new(&self.power).is_file() {
+            let text = std::fs::read_to_string(&self.power)
+                .with_context(|| format!("--power: reading {}", self.power))?;
+            PowerModel::parse_table(&text)
+                .map_err(|e| anyhow::anyhow!("--power {}: {e}", self.power))?
+        } else {
+            PowerModel::parse(&self.power).map_err(|e| anyhow::anyhow!("--power: {e}"))?
+        };
+        if let Some(r) = self.shared_pool_ratio {
+            anyhow::ensure!(
+                r.is_finite() && r >= 1.0,
+                "--shared-pool-ratio: {r} is not a ratio >= 1"
+            );
+        }
+        let g = self.grid_gco2_per_kwh;
+        anyhow::ensure!(
+            g.is_finite() && g >= 0.0,
+            "--grid-gco2-per-kwh: {g} is not >= 0"
+        );
+        Ok(PriceConfig {
+            cpu: None,
+            accounting: AccountingConfig {
+                step_s: self.usage_step_s,
+                power,
+                idle_hosts_on: self.idle_hosts == "on",
+            },
+            shared_pool_ratio: self.shared_pool_ratio,
+            grid_g_per_kwh: g,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -388,6 +447,7 @@ fn spec_of(a: &RunArgs) -> Result<GridSpec> {
     spec.topology = a.host.topology.clone();
     spec.host_cpus = a.host.host_cpus;
     spec.host_mem_gb = a.host.host_mem_gb;
+    spec.price = a.price.config()?;
     Ok(spec)
 }
 

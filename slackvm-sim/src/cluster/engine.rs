@@ -14,6 +14,7 @@ use super::index::HostIndex;
 use super::model::{HostModel, Usage};
 use super::policy::{Choose, IndexRule, PolicyKind};
 use super::schedule::{Event, Schedule};
+use super::shortage::Observer;
 
 /// What happens when no host fits an arrival.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,8 +115,9 @@ fn use_index(rule: Option<IndexRule>, hosts: Hosts, opts: EngineOptions) -> bool
 
 /// A cluster during one run: its hosts, where each VM is, the index, and
 /// what is measured along the way. [`run`] feeds it the schedule's events.
-struct Cluster<'a, M: HostModel> {
+struct Cluster<'a, M: HostModel, O: Observer<M>> {
     model: &'a M,
+    obs: &'a mut O,
     policy: &'a dyn Choose<M>,
     /// The index and the rule it answers, when the run keeps one.
     index: Option<(HostIndex, IndexRule)>,
@@ -133,13 +135,13 @@ struct Cluster<'a, M: HostModel> {
     out: RunOutcome,
 }
 
-impl<'a, M: HostModel> Cluster<'a, M> {
+impl<'a, M: HostModel, O: Observer<M>> Cluster<'a, M, O> {
     fn new(
         schedule: &Schedule,
         model: &'a M,
         policy: &'a dyn Choose<M>,
-        hosts: Hosts,
-        opts: EngineOptions,
+        (hosts, opts): (Hosts, EngineOptions),
+        obs: &'a mut O,
     ) -> Self {
         let cluster: Vec<M::Host> = match hosts {
             Hosts::Fixed(n) => vec![model.empty_host(); n],
@@ -153,6 +155,7 @@ impl<'a, M: HostModel> Cluster<'a, M> {
         let first_t = schedule.events.first().map_or(0, |e| e.time_s());
         Cluster {
             model,
+            obs,
             policy,
             index,
             out: RunOutcome {
@@ -179,6 +182,7 @@ impl<'a, M: HostModel> Cluster<'a, M> {
     /// Adds the usage held since the last call, up to `t` (capped at the
     /// horizon).
     fn integrate(&mut self, t: u64) {
+        self.obs.advance(t, self.model, &self.hosts);
         let t = t.min(self.horizon_s);
         if t > self.last_t {
             let dt = u128::from(t - self.last_t);
@@ -239,6 +243,7 @@ impl<'a, M: HostModel> Cluster<'a, M> {
             return false;
         };
         self.on[vm] = h as u32;
+        self.obs.placed(vm, h);
         self.out.placed += 1;
         self.out.hosts_used = self.out.hosts_used.max(h + 1);
         self.vms_now += 1;
@@ -260,6 +265,7 @@ impl<'a, M: HostModel> Cluster<'a, M> {
             self.out.over_capacity_after_departure += 1;
         }
         self.on[vm] = UNPLACED;
+        self.obs.departed(vm);
         self.vms_now -= 1;
     }
 
@@ -272,6 +278,7 @@ impl<'a, M: HostModel> Cluster<'a, M> {
     /// The outcome of a complete run: usage integrated to the horizon.
     fn finish(mut self) -> RunOutcome {
         self.integrate(self.horizon_s);
+        self.obs.finish(self.model, &self.hosts);
         if self.horizon_s == 0 {
             self.out.usage = Capacity {
                 cpu_s: u128::from(self.in_use.cpus),
@@ -304,6 +311,20 @@ pub fn run<M: HostModel>(
     run_with(schedule, model, policy.policy::<M>(), hosts, opts)
 }
 
+/// [`run`], telling `obs` of every step (time advancing, placements,
+/// departures, the end of a complete run).
+pub fn run_observed<M: HostModel, O: Observer<M>>(
+    schedule: &Schedule,
+    model: &M,
+    policy: PolicyKind,
+    (hosts, opts): (Hosts, EngineOptions),
+    obs: &mut O,
+) -> RunOutcome {
+    let policy = policy.policy::<M>();
+    let cluster = Cluster::new(schedule, model, policy, (hosts, opts), obs);
+    cluster.replay(schedule, opts)
+}
+
 /// [`run`] with any policy: the extension point for a policy defined
 /// outside this crate (implement [`super::Policy`] and [`Choose`]; see
 /// `examples/custom_policy.rs`). The built-in ones go through the same
@@ -315,20 +336,28 @@ pub fn run_with<M: HostModel>(
     hosts: Hosts,
     opts: EngineOptions,
 ) -> RunOutcome {
-    let mut cluster = Cluster::new(schedule, model, policy, hosts, opts);
-    for &event in &schedule.events {
-        cluster.integrate(event.time_s());
-        match event {
-            Event::Arrival { time_s, vm } => {
-                let placed = cluster.arrive(time_s, vm as usize);
-                if !placed && opts.on_refusal == OnRefusal::Stop {
-                    return cluster.stopped();
+    let mut none = ();
+    let cluster = Cluster::new(schedule, model, policy, (hosts, opts), &mut none);
+    cluster.replay(schedule, opts)
+}
+
+impl<M: HostModel, O: Observer<M>> Cluster<'_, M, O> {
+    /// Feeds every event of `schedule`, in order, then finishes.
+    fn replay(mut self, schedule: &Schedule, opts: EngineOptions) -> RunOutcome {
+        for &event in &schedule.events {
+            self.integrate(event.time_s());
+            match event {
+                Event::Arrival { time_s, vm } => {
+                    let placed = self.arrive(time_s, vm as usize);
+                    if !placed && opts.on_refusal == OnRefusal::Stop {
+                        return self.stopped();
+                    }
                 }
+                Event::Departure { vm, .. } => self.depart(vm as usize),
             }
-            Event::Departure { vm, .. } => cluster.depart(vm as usize),
         }
+        self.finish()
     }
-    cluster.finish()
 }
 
 #[cfg(test)]

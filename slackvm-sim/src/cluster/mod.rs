@@ -16,8 +16,12 @@
 //! - [`engine`]: the discrete-event loop on N hosts (or hosts opened on
 //!   demand).
 //! - [`search`]: the smallest N with no refusal.
+//! - [`cpu`]: per-VM CPU usage series; [`shortage`]: CPU shortage per
+//!   level and energy along a run; [`energy`]: host power models.
 //! - [`bound`]: the per-time lower bound.
 //! - [`sizing`]: SlackVM versus the dedicated baseline on one workload.
+//! - [`price`]: the shared-pool layout and the price of packing (shortage
+//!   per level, energy) of the three layouts.
 //! - [`synthetic`]: seeded workloads and busy clusters sized by hosts and
 //!   VMs, for scaling measurements.
 //!
@@ -25,13 +29,17 @@
 
 pub mod bound;
 pub mod classes;
+pub mod cpu;
+pub mod energy;
 pub mod engine;
 pub mod fit;
 pub mod index;
 pub mod model;
 pub mod policy;
+pub mod price;
 pub mod schedule;
 pub mod search;
+pub mod shortage;
 pub mod sizing;
 pub mod synthetic;
 
@@ -39,6 +47,8 @@ pub mod synthetic;
 mod index_tests;
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod shortage_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
 

@@ -12,6 +12,7 @@
 use super::engine::Capacity;
 use super::model::{CountingModel, HostModel, ModelKind, ModelOptions, Usage, VnodeModel};
 use super::policy::PolicyKind;
+use super::price::{price, shared_pool_hosts, Price, PriceConfig};
 use super::schedule::{EventOrder, Schedule};
 use super::search::{min_hosts, SearchResult};
 use super::ClusterError;
@@ -39,6 +40,8 @@ pub struct SizingConfig {
     pub host_options: HostOptions,
     /// Counts below the answer verified for non-monotone policies.
     pub verify: usize,
+    /// Shared-pool layout, CPU usage, power (the price of packing).
+    pub price: PriceConfig,
 }
 
 impl SizingConfig {
@@ -54,6 +57,7 @@ impl SizingConfig {
             topology,
             host_options: HostOptions::default(),
             verify: 2,
+            price: PriceConfig::default(),
         }
     }
 }
@@ -94,6 +98,10 @@ pub struct Sizing {
     pub non_monotone: bool,
     /// VMs in the workload.
     pub vms: usize,
+    /// Hosts of the shared-pool layout (same search and policy).
+    pub hosts_shared_pool: usize,
+    /// Shortage and energy of the three layouts, when CPU usage is known.
+    pub price: Option<Price>,
 }
 
 impl Sizing {
@@ -154,6 +162,10 @@ fn size_with<M: HostModel>(
     let cap = model.capacity();
     let (uc, um) = unallocated_pct(&[(shared.hosts, shared.outcome.usage)], cap);
     let (dc, dm) = unallocated_pct(&dedicated_use, cap);
+    let hosts_shared_pool = shared_pool_hosts(schedule, model, cfg.policy, &cfg.price, cfg.verify)?;
+    let counts: Vec<usize> = per_level.iter().map(|l| l.hosts).collect();
+    let hosts = (shared.hosts, counts.as_slice(), hosts_shared_pool);
+    let price = price(schedule, model, cfg.policy, hosts, &cfg.price);
     Ok(Sizing {
         hosts_slackvm: shared.hosts,
         per_level,
@@ -167,6 +179,8 @@ fn size_with<M: HostModel>(
         runs,
         non_monotone,
         vms: schedule.vms.len(),
+        hosts_shared_pool,
+        price,
     })
 }
 

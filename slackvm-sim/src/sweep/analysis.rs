@@ -87,7 +87,7 @@ fn aggregations() -> Vec<Expr> {
     for c in summarised() {
         let x = || col(c.name).cast(DataType::Float64);
         aggs.push(x().mean().alias(format!("{}_mean", c.name)));
-        if matches!(c.summary, Summary::Spread(_)) {
+        if matches!(c.summary, Summary::Spread(_) | Summary::Interval) {
             aggs.push(x().std(1).alias(format!("{}_sd", c.name)));
         }
     }
@@ -117,7 +117,7 @@ pub fn summary_rows(inputs: &[PathBuf]) -> Result<Vec<SummaryRow>, SweepError> {
     let mut columns: Vec<(Vec<f64>, Option<Vec<f64>>)> = Vec::new();
     for c in summarised() {
         let sd = match c.summary {
-            Summary::Spread(_) => Some(num(&format!("{}_sd", c.name))?),
+            Summary::Spread(_) | Summary::Interval => Some(num(&format!("{}_sd", c.name))?),
             _ => None,
         };
         columns.push((num(&format!("{}_mean", c.name))?, sd));

@@ -21,6 +21,8 @@ pub enum Summary {
     Spread(f64),
     /// The mean only.
     Mean,
+    /// Mean and 95% confidence interval of the mean.
+    Interval,
 }
 
 /// How a column's value is read from and written to a [`SizingRow`].
@@ -141,6 +143,17 @@ macro_rules! real {
         col(
             $name,
             Cell::Real(|r| r.$field, |r, v| r.$field = v),
+            $summary,
+        )
+    };
+}
+
+/// A real column at a field path (`price.shortage_pct[0]`).
+macro_rules! real_at {
+    ($name:literal, $summary:expr, $($path:tt)+) => {
+        col(
+            $name,
+            Cell::Real(|r| r.$($path)+, |r, v| r.$($path)+ = v),
             $summary,
         )
     };
@@ -287,6 +300,104 @@ pub const COLUMNS: &[Column] = &[
         Summary::Skip,
     ),
     count!("oversize_vms", oversize_vms, Summary::Skip),
+    count!("hosts_shared_pool", hosts_shared_pool, Summary::Interval),
+    real_at!("shortage_pct_l1", Summary::Interval, price.shortage_pct[0]),
+    real_at!("shortage_pct_l2", Summary::Interval, price.shortage_pct[1]),
+    real_at!("shortage_pct_l3", Summary::Interval, price.shortage_pct[2]),
+    real_at!(
+        "shortage_pct_l1_dedicated",
+        Summary::Interval,
+        price.shortage_pct_dedicated[0]
+    ),
+    real_at!(
+        "shortage_pct_l2_dedicated",
+        Summary::Interval,
+        price.shortage_pct_dedicated[1]
+    ),
+    real_at!(
+        "shortage_pct_l3_dedicated",
+        Summary::Interval,
+        price.shortage_pct_dedicated[2]
+    ),
+    real_at!(
+        "shortage_pct_l1_shared_pool",
+        Summary::Interval,
+        price.shortage_pct_shared_pool[0]
+    ),
+    real_at!(
+        "shortage_pct_l2_shared_pool",
+        Summary::Interval,
+        price.shortage_pct_shared_pool[1]
+    ),
+    real_at!(
+        "shortage_pct_l3_shared_pool",
+        Summary::Interval,
+        price.shortage_pct_shared_pool[2]
+    ),
+    real_at!("shortage_p99_l1", Summary::Interval, price.shortage_p99[0]),
+    real_at!("shortage_p99_l2", Summary::Interval, price.shortage_p99[1]),
+    real_at!("shortage_p99_l3", Summary::Interval, price.shortage_p99[2]),
+    real_at!(
+        "shortage_time_pct_l1",
+        Summary::Interval,
+        price.shortage_time_pct[0]
+    ),
+    real_at!(
+        "shortage_time_pct_l2",
+        Summary::Interval,
+        price.shortage_time_pct[1]
+    ),
+    real_at!(
+        "shortage_time_pct_l3",
+        Summary::Interval,
+        price.shortage_time_pct[2]
+    ),
+    real_at!(
+        "shortage_mean_pct_l1",
+        Summary::Interval,
+        price.shortage_mean_pct[0]
+    ),
+    real_at!(
+        "shortage_mean_pct_l2",
+        Summary::Interval,
+        price.shortage_mean_pct[1]
+    ),
+    real_at!(
+        "shortage_mean_pct_l3",
+        Summary::Interval,
+        price.shortage_mean_pct[2]
+    ),
+    real_at!(
+        "shortage_worst_host_pct_l1",
+        Summary::Interval,
+        price.shortage_worst_host_pct[0]
+    ),
+    real_at!(
+        "shortage_worst_host_pct_l2",
+        Summary::Interval,
+        price.shortage_worst_host_pct[1]
+    ),
+    real_at!(
+        "shortage_worst_host_pct_l3",
+        Summary::Interval,
+        price.shortage_worst_host_pct[2]
+    ),
+    real_at!(
+        "energy_kwh_slackvm",
+        Summary::Interval,
+        price.energy_kwh_slackvm
+    ),
+    real_at!(
+        "energy_kwh_dedicated",
+        Summary::Interval,
+        price.energy_kwh_dedicated
+    ),
+    real_at!(
+        "energy_kwh_shared_pool",
+        Summary::Interval,
+        price.energy_kwh_shared_pool
+    ),
+    real_at!("co2e_kg_slackvm", Summary::Interval, price.co2e_kg_slackvm),
 ];
 
 /// The header line of `sizing.csv` (the names of [`COLUMNS`]).

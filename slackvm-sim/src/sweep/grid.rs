@@ -6,6 +6,7 @@
 //! runs the i-th of n contiguous slices of that list (i from 1).
 
 use super::SweepError;
+use crate::cluster::price::PriceConfig;
 use crate::cluster::{EventOrder, ModelKind, PolicyKind};
 
 /// The paper's 15 level distributions (oc1, oc2, oc3) in 25% steps, in the
@@ -109,6 +110,9 @@ pub struct GridSpec {
     pub host_cpus: Option<u32>,
     /// `--host-mem-gb`.
     pub host_mem_gb: Option<u64>,
+    /// Shared-pool ratio, usage step, power model, idle hosts, grid
+    /// intensity (the CPU usage comes from each generated workload).
+    pub price: PriceConfig,
 }
 
 impl GridSpec {
@@ -127,6 +131,7 @@ impl GridSpec {
             topology: None,
             host_cpus: None,
             host_mem_gb: None,
+            price: PriceConfig::default(),
         }
     }
 

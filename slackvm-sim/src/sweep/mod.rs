@@ -15,7 +15,7 @@
 //! - [`shard`]: `--shard auto` (Slurm arrays), `shard.json`, complete sets;
 //! - [`trace`]: `sweep --trace`, the same search on a VM trace;
 //! - [`paper`]: the published OVHcloud table and the comparison with ours;
-//! - [`plots`]: the SVG figures;
+//! - [`plots`]: the SVG figures; [`price_plot`]: the price-of-packing figure;
 //! - [`scale`]: one timed run of a large workload (`sweep scale`);
 //! - [`scaling`]: the scaling series and `scaling.svg` (`sweep scaling`);
 //! - `analysis` (feature `analysis`): polars report and trace statistics.
@@ -34,6 +34,7 @@ pub mod output;
 pub mod paper;
 mod plot_style;
 pub mod plots;
+pub mod price_plot;
 pub mod rows;
 pub mod run;
 pub mod scale;

@@ -121,6 +121,8 @@ pub fn all_figures(cells: &[SummaryRow]) -> Result<Vec<Figure>, String> {
             unallocated(&at_max, &title(g[0]), vmax)?,
         ));
         out.push((format!("hosts_{name}.svg"), hosts(g, &title(g[0]))?));
+        let price = super::price_plot::price_figure(&at_max, &title(g[0]), vmax)?;
+        out.push((format!("price_{name}.svg"), price));
     }
     Ok(out)
 }

@@ -70,6 +70,77 @@ pub struct SizingRow {
     pub host: String,
     /// VMs left out because they fit no empty host.
     pub oversize_vms: usize,
+    /// Hosts of the shared-pool layout.
+    pub hosts_shared_pool: usize,
+    /// Shortage per level and energy (NaN when CPU usage is unknown).
+    pub price: PriceCols,
+}
+
+/// The price-of-packing columns of a row, per level 1:1, 2:1, 3:1 (%
+/// values; NaN when the workload's CPU usage is unknown).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceCols {
+    /// Demanded CPU-seconds not served, SlackVM (%).
+    pub shortage_pct: [f64; 3],
+    /// The same in the dedicated clusters.
+    pub shortage_pct_dedicated: [f64; 3],
+    /// The same in the shared-pool cluster.
+    pub shortage_pct_shared_pool: [f64; 3],
+    /// 99th percentile over VM-time of the share of demand missed, SlackVM (%).
+    pub shortage_p99: [f64; 3],
+    /// Share of VM-time short of CPU, SlackVM (%).
+    pub shortage_time_pct: [f64; 3],
+    /// Mean share of demand missed over VM-time, SlackVM (%).
+    pub shortage_mean_pct: [f64; 3],
+    /// The worst host's share of demand missed, SlackVM (%).
+    pub shortage_worst_host_pct: [f64; 3],
+    /// Energy of the SlackVM cluster over the workload's span (kWh).
+    pub energy_kwh_slackvm: f64,
+    /// Energy of the dedicated clusters (kWh).
+    pub energy_kwh_dedicated: f64,
+    /// Energy of the shared-pool cluster (kWh).
+    pub energy_kwh_shared_pool: f64,
+    /// CO2e of the SlackVM cluster's energy (kg).
+    pub co2e_kg_slackvm: f64,
+}
+
+impl PriceCols {
+    /// Every value unknown (NaN).
+    pub fn unknown() -> Self {
+        let n = [f64::NAN; 3];
+        PriceCols {
+            shortage_pct: n,
+            shortage_pct_dedicated: n,
+            shortage_pct_shared_pool: n,
+            shortage_p99: n,
+            shortage_time_pct: n,
+            shortage_mean_pct: n,
+            shortage_worst_host_pct: n,
+            energy_kwh_slackvm: f64::NAN,
+            energy_kwh_dedicated: f64::NAN,
+            energy_kwh_shared_pool: f64::NAN,
+            co2e_kg_slackvm: f64::NAN,
+        }
+    }
+    /// The columns of a measured price (levels 1.0, 2.0, 3.0; a level
+    /// absent from the workload has no shortage).
+    pub fn of(p: &crate::cluster::price::Price) -> Self {
+        let per = |f: &dyn Fn(usize) -> f64| [1.0, 2.0, 3.0].map(|l| p.level_idx(l).map_or(0.0, f));
+        let s = &p.slackvm.levels;
+        PriceCols {
+            shortage_pct: per(&|i| s[i].shortage_pct()),
+            shortage_pct_dedicated: per(&|i| p.dedicated[i].shortage_pct()),
+            shortage_pct_shared_pool: per(&|i| p.shared_pool.levels[i].shortage_pct()),
+            shortage_p99: per(&|i| s[i].p99_pct()),
+            shortage_time_pct: per(&|i| s[i].time_pct()),
+            shortage_mean_pct: per(&|i| s[i].mean_pct()),
+            shortage_worst_host_pct: per(&|i| s[i].worst_host().map_or(0.0, |w| w.1)),
+            energy_kwh_slackvm: p.slackvm.energy_kwh,
+            energy_kwh_dedicated: p.dedicated_energy_kwh,
+            energy_kwh_shared_pool: p.shared_pool.energy_kwh,
+            co2e_kg_slackvm: p.co2e_kg_slackvm,
+        }
+    }
 }
 
 /// Rank of a catalogue in outputs: built-ins first in their order, then by name.
@@ -171,6 +242,8 @@ impl SizingRow {
             level_rule: String::new(),
             host: String::new(),
             oversize_vms: 0,
+            hosts_shared_pool: 0,
+            price: PriceCols::unknown(),
         }
     }
 
@@ -261,6 +334,8 @@ pub(crate) fn sample_row() -> SizingRow {
         level_rule: "25/50/25".into(),
         host: "32cpu-128gb".into(),
         oversize_vms: 0,
+        hosts_shared_pool: 72,
+        price: PriceCols::unknown(),
     }
 }
 

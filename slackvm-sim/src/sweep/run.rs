@@ -5,14 +5,17 @@
 
 use super::grid::{GridSpec, Shard, Unit};
 use super::host::HostSpec;
-use super::rows::SizingRow;
+use super::rows::{PriceCols, SizingRow};
 use super::SweepError;
+use crate::cluster::cpu::CpuUsage;
+use crate::cluster::price::PriceConfig;
 use crate::cluster::schedule::Schedule;
 use crate::cluster::sizing::size_schedule;
 use crate::cluster::{ModelKind, PolicyKind};
 use crate::host::HostOptions;
-use crate::workload::{generate, Catalogue, GeneratorConfig};
+use crate::workload::{generate_with_usage, Catalogue, GeneratorConfig};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Runs the units of `spec` (all, or those of `shard`) on `threads` threads
 /// (`None`: rayon's default), calling `tick` after each unit. Rows come
@@ -91,7 +94,9 @@ pub fn run_unit(
         .seed(u.seed)
         .build()
         .map_err(|e| wl_err(e.to_string()))?;
-    let list = generate(&cfg);
+    let (list, usage) = generate_with_usage(&cfg);
+    let mut price = spec.price.clone();
+    price.cpu = Some(Arc::new(CpuUsage::from_slices(&usage, cfg.slice_s())));
     let schedule =
         Schedule::new(&list, spec.order, spec.mem_cap).map_err(|e| wl_err(e.to_string()))?;
     let mut rows = Vec::with_capacity(spec.policies.len() * spec.models.len());
@@ -115,6 +120,7 @@ pub fn run_unit(
                 seed: u.seed,
                 level_rule: &shares,
                 oversize_vms: 0,
+                price: &price,
             };
             rows.push(size_point(&schedule, host, policy, model, &point, what)?);
         }
@@ -130,6 +136,8 @@ pub(crate) struct Point<'a> {
     pub seed: u64,
     pub level_rule: &'a str,
     pub oversize_vms: usize,
+    /// Shared-pool ratio, CPU usage and power of the price of packing.
+    pub price: &'a PriceConfig,
 }
 
 /// Sizes `schedule` with one policy and model into a row.
@@ -147,6 +155,7 @@ pub(crate) fn size_point(
     sc.mem_cap = schedule.mem_cap;
     sc.order = schedule.order;
     sc.host_options = HostOptions::default();
+    sc.price = p.price.clone();
     let s = size_schedule(schedule, &sc).map_err(|source| SweepError::Cluster {
         what: what(),
         source,
@@ -179,5 +188,7 @@ pub(crate) fn size_point(
         level_rule: p.level_rule.to_string(),
         host: host.name(model),
         oversize_vms: p.oversize_vms,
+        hosts_shared_pool: s.hosts_shared_pool,
+        price: s.price.as_ref().map_or(PriceCols::unknown(), PriceCols::of),
     })
 }

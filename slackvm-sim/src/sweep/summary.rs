@@ -14,13 +14,15 @@ use std::sync::LazyLock;
 
 /// The columns of `sizing.csv` that `summary.csv` summarises, in the
 /// order their values appear: every [`Summary::Spread`] column, then
-/// every [`Summary::Mean`] one (table order within each).
+/// every [`Summary::Mean`] one, then every [`Summary::Interval`] one
+/// (table order within each).
 pub fn summarised() -> impl Iterator<Item = &'static super::rows::Column> {
     let spread = COLUMNS
         .iter()
         .filter(|c| matches!(c.summary, Summary::Spread(_)));
     let mean = COLUMNS.iter().filter(|c| c.summary == Summary::Mean);
-    spread.chain(mean)
+    let interval = COLUMNS.iter().filter(|c| c.summary == Summary::Interval);
+    spread.chain(mean).chain(interval)
 }
 
 /// Header of `summary.csv`: the key columns, `seeds`, then per summarised
@@ -37,6 +39,11 @@ pub static HEADER: LazyLock<String> = LazyLock::new(|| {
         match c.summary {
             Summary::Spread(_) => {
                 for s in ["mean", "sd", "ci95_lo", "ci95_hi", "pi95_lo", "pi95_hi"] {
+                    names.push(format!("{}_{s}", c.name));
+                }
+            }
+            Summary::Interval => {
+                for s in ["mean", "ci95_lo", "ci95_hi"] {
                     names.push(format!("{}_{s}", c.name));
                 }
             }
@@ -116,6 +123,16 @@ impl SummaryRow {
     }
 }
 
+impl SummaryRow {
+    /// The mean of a summarised column by name (`None` if not summarised).
+    pub fn mean_of(&self, name: &str) -> Option<f64> {
+        summarised()
+            .zip(&self.values)
+            .find(|(c, _)| c.name == name)
+            .map(|(_, s)| s.mean)
+    }
+}
+
 fn same_cell(a: &SizingRow, b: &SizingRow) -> bool {
     cell_cmp(a, b) == Ordering::Equal
 }
@@ -167,6 +184,11 @@ impl SummaryRow {
                 Summary::Spread(rounding) => {
                     let (plo, phi) = st.prediction(rounding);
                     for v in [st.mean, st.sd, st.ci.0, st.ci.1, plo, phi] {
+                        s.push_str(&format!(",{v:.4}"));
+                    }
+                }
+                Summary::Interval => {
+                    for v in [st.mean, st.ci.0, st.ci.1] {
                         s.push_str(&format!(",{v:.4}"));
                     }
                 }

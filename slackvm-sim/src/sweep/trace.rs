@@ -19,6 +19,7 @@ use super::rows::SizingRow;
 use super::run::{size_point, Point};
 use super::SweepError;
 use crate::cluster::model::{CountingModel, HostModel, VnodeModel};
+use crate::cluster::price::PriceConfig;
 use crate::cluster::schedule::{EventOrder, Schedule};
 use crate::cluster::{ModelKind, PolicyKind};
 use crate::host::HostOptions;
@@ -244,6 +245,7 @@ fn run_unit(spec: &TraceSpec, trace: &TraceRead, u: &TraceUnit) -> Result<Sizing
         seed: u.seed,
         level_rule: &rule,
         oversize_vms,
+        price: &PriceConfig::default(),
     };
     let what = || {
         format!(

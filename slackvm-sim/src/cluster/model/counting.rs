@@ -8,7 +8,7 @@
 //! CPUs in use with it stay within the host's CPUs and memory within its MB.
 //! The memory cap is applied by [`super::super::Schedule`].
 
-use super::{progress_formula, Demand, HostModel, ModelOptions, Room, Usage};
+use super::{progress_formula, Demand, HostModel, ModelOptions, Pools, Room, Usage};
 use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
 
 /// State of a counting host.
@@ -240,6 +240,27 @@ impl HostModel for CountingModel<'_> {
     }
     fn is_pristine(&self, host: &CountingHost) -> bool {
         host.mem_mb == 0 && host.n.iter().all(|&n| n == 0)
+    }
+    /// Each level's group is its pool, except that when the count shares
+    /// the oversubscribed levels (their joint count is smaller), they all
+    /// draw from one pool of that joint count (a tie keeps them apart).
+    fn pools(&self, host: &CountingHost) -> Pools {
+        let p = self.parts(&host.a, &host.n);
+        let share = p.shared < p.separate;
+        let first_over = self.levels.iter().position(|&l| l > 1.0).unwrap_or(0);
+        let mut out = Pools::default();
+        for (i, &level) in self.levels.iter().enumerate() {
+            if share && level > 1.0 {
+                out.of_level[i] = first_over as u8;
+            } else {
+                out.of_level[i] = i as u8;
+                out.cpus[i] = p.by_level[i] as f64;
+            }
+        }
+        if share {
+            out.cpus[first_over] = p.shared as f64;
+        }
+        out
     }
 }
 

@@ -5,9 +5,11 @@
 //! compare hosts; `place` then commits.
 
 pub mod counting;
+pub mod shared_pool;
 pub mod vnode;
 
 pub use counting::CountingModel;
+pub use shared_pool::SharedPoolModel;
 pub use vnode::VnodeModel;
 
 use super::schedule::MAX_LEVELS;
@@ -60,6 +62,17 @@ impl Demand {
     }
 }
 
+/// Where the VMs of each level draw CPU on a host: per level index, the
+/// pool slot it belongs to, and per slot the CPUs it has (a vNode, a
+/// counted group, a shared pool). Used by the CPU shortage accounting.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Pools {
+    /// Pool slot of each level index.
+    pub of_level: [u8; MAX_LEVELS],
+    /// CPUs of each slot.
+    pub cpus: [f64; MAX_LEVELS],
+}
+
 /// One host model over one [`super::Schedule`] (VMs are named by index).
 pub trait HostModel: Sync {
     /// State of one host.
@@ -98,6 +111,8 @@ pub trait HostModel: Sync {
     /// [`HostModel::empty_host`] (the index then stands for all such
     /// hosts by the lowest-numbered one).
     fn is_pristine(&self, host: &Self::Host) -> bool;
+    /// The CPU pools of the host now (see [`Pools`]).
+    fn pools(&self, host: &Self::Host) -> Pools;
 }
 
 /// The host models by name.

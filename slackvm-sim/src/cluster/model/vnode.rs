@@ -5,7 +5,7 @@
 //! by shape, so a class of VMs probes alike), so the
 //! fit rules exist once; deployment is that probe and its commit.
 
-use super::{Demand, HostModel, Room, Usage};
+use super::{Demand, HostModel, Pools, Room, Usage};
 use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
 use crate::host::{Host, HostOptions};
 use crate::level::Level;
@@ -133,6 +133,17 @@ impl HostModel for VnodeModel {
     fn is_pristine(&self, host: &Host) -> bool {
         // Probes read vNode capacities and the memory pool only.
         host.vnodes().is_empty() && host.mem().size_mb() == 0 && host.mem().alloc_mb() == 0
+    }
+    /// Each level's vNode (its CPUs held) is its pool.
+    fn pools(&self, host: &Host) -> Pools {
+        let mut out = Pools::default();
+        for (i, &level) in self.levels.iter().enumerate() {
+            out.of_level[i] = i as u8;
+            out.cpus[i] = host
+                .vnode_of_level(level)
+                .map_or(0.0, |v| host.vnodes()[v].cap() as f64);
+        }
+        out
     }
 }
 
