@@ -281,6 +281,7 @@ mod tests {
         assert!(help.contains("empty-vnode-first-free [host, default on]"));
         assert!(help.contains("socket-as-numa [topology, default off]"));
         assert!(help.contains("replay-mem-kib [replay, default off]"));
-        assert_eq!(QUIRK_NAMES.len(), 7);
+        assert!(help.contains("replay-copy-records [replay, default off]"));
+        assert_eq!(QUIRK_NAMES.len(), 8);
     }
 }
