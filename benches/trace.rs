@@ -1,4 +1,4 @@
-//! `trace` bench: reading and writing the monitoring trace (formats.md),
+//! `trace` bench: reading and writing the monitoring trace (docs/monitoring-trace.md),
 //! plain and gzip, on the shipped EPYC 7662 trace (266,693 rows).
 //!
 //! Two groups measure the same work: `trace_bytes` reports MB/s of

@@ -1,6 +1,6 @@
 //! The local daemon's monitoring loop: every `SCL_DELAY` seconds, per-CPU
 //! utilisation from `/proc/stat` deltas, per-VM CPU and memory use from the
-//! hypervisor, turned into the records of formats.md (global, vNode and vm
+//! hypervisor, turned into the records of docs/monitoring-trace.md (global, vNode and vm
 //! records, `cpu` then `mem`) with the scheduler's vNode sizes as `config`:
 //! the vNode columns come from [`slackvm_sim::trace::snapshot`] (shape
 //! [`DscShape::Live`]), the usage from the measures here.

@@ -1,6 +1,6 @@
 //! The daemon's side of the monitoring trace: it writes
 //! [`slackvm_sim::trace::Record`]s with the simulator's
-//! [`slackvm_sim::trace::TraceWriter`] (formats.md: TSV, header, `None`
+//! [`slackvm_sim::trace::TraceWriter`] (docs/monitoring-trace.md: TSV, header, `None`
 //! for absent values, Python-style numbers), through a line-buffered file
 //! so every monitoring step reaches the disk at once and a killed daemon
 //! loses nothing. A trace file is created (truncated) at daemon start:

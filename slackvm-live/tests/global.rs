@@ -1,5 +1,5 @@
 //! The global daemon over two real local daemons: placement by the rule of
-//! http-api.md, VM -> host map and its rebuild at start, one host killed
+//! docs/http-api.md, VM -> host map and its rebuild at start, one host killed
 //! while the global keeps serving, a silent host skipped within the
 //! deadline.
 

@@ -1,4 +1,4 @@
-//! Seeded single-host monitoring trace generator (workload.md): VMs of
+//! Seeded single-host monitoring trace generator: VMs of
 //! several levels arrive and leave over a run, each with a usage profile;
 //! a local scheduler (the real one, default options) hosts them and every
 //! step emits global, vNode and VM records as a live daemon would. Every

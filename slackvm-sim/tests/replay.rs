@@ -1,5 +1,5 @@
 //! Replay of a hand-written trace on the 8-CPU laptop preset, with every
-//! expected row worked out by hand from local-scheduler.md and formats.md,
+//! expected row worked out by hand from docs/scheduler.md and docs/monitoring-trace.md,
 //! in the default mode and in prototype-compatibility mode.
 
 use slackvm_sim::host::{HostOptions, Quirks};

@@ -1,4 +1,4 @@
-//! The global placement rule of http-api.md, as pure functions over the
+//! The global placement rule of docs/http-api.md, as pure functions over the
 //! local daemons' `/status` JSON: a host fits when, for CPU, the vNode of
 //! the level has `vavail + vpotential >= C` or `avail >= C` CPUs are free,
 //! and the same for memory (MB, key `"1"`); among fitting hosts the largest

@@ -1,4 +1,4 @@
-//! HTTP routes of the global daemon (http-api.md): `/`, `/deploy`,
+//! HTTP routes of the global daemon (docs/http-api.md): `/`, `/deploy`,
 //! `/remove`, `/status`, `/listvm`. Parameters are validated here (HTTP
 //! 400 naming the parameter) before any host is contacted; the disk path
 //! is checked by the local daemon that receives it.

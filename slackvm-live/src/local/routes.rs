@@ -1,4 +1,4 @@
-//! HTTP routes of the local daemon (http-api.md): `/`, `/deploy`,
+//! HTTP routes of the local daemon (docs/http-api.md): `/`, `/deploy`,
 //! `/remove`, `/progress`, `/status`, `/listvm`, plus `/pinning` (CPU sets
 //! per VM and per vNode, for operators and tests). Parameters are
 //! validated before anything is reserved; scheduler bookkeeping is done

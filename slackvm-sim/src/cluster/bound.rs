@@ -1,4 +1,4 @@
-//! The per-time lower bound (cluster-experiment.md): after every event, in
+//! The per-time lower bound (docs/cluster.md): after every event, in
 //! processing order, the VMs present need at least `sum over levels of
 //! A_l / l` CPUs (each level at its ratio) and their memory; the cluster
 //! needs at least `ceil(max(CPU need / host CPUs, memory need / host MB))`

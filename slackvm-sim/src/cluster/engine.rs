@@ -1,4 +1,4 @@
-//! The discrete-event loop (cluster-experiment.md): a [`Schedule`]'s steps
+//! The discrete-event loop (docs/cluster.md): a [`Schedule`]'s steps
 //! in order on a cluster of hosts of one [`HostModel`], each arrival placed
 //! by a [`Policy`]. Integer time; at a time, events run in the schedule's
 //! order (arrivals first by default). A refusal ends the run ("does not

@@ -1,4 +1,4 @@
-//! The cluster experiment (cluster-experiment.md): replay an event list on
+//! The cluster experiment (docs/cluster.md): replay an event list on
 //! a cluster of identical hosts and find how many hosts it needs.
 //!
 //! Map (data flows top to bottom):

@@ -1,4 +1,4 @@
-//! One workload sized both ways (cluster-experiment.md): SlackVM (all
+//! One workload sized both ways (docs/cluster.md): SlackVM (all
 //! levels sharing one cluster) and the dedicated baseline (the same search
 //! on each level's VMs alone, minima summed), the gain, the lower bound and
 //! the shares of unallocated CPU and memory.

@@ -1,4 +1,4 @@
-//! The capacity rules of a vNode with level r (local-scheduler.md,
+//! The capacity rules of a vNode with level r (docs/scheduler.md,
 //! "Capacity"): CPUs missing to host a VM and CPUs a vNode can release.
 //! Computed in f64 exactly as the prototype does, so that odd levels such
 //! as 1.5 round the same way. The memory pool uses the same rules at r = 1.

@@ -1,4 +1,4 @@
-//! The host's invariants (local-scheduler.md): every CPU in at most one
+//! The host's invariants (docs/scheduler.md): every CPU in at most one
 //! vNode, capacities that cover allocations and the largest VM, counters
 //! in step with the lists. Checked after every operation in debug builds
 //! and by the tests.
@@ -6,7 +6,7 @@
 use super::{virtual_avail, Host, VNode, FREE};
 
 impl Host {
-    /// Checks the invariants of local-scheduler.md; used by debug builds after
+    /// Checks the invariants of docs/scheduler.md; used by debug builds after
     /// every operation and by tests.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut owned = vec![FREE; self.topo.cpu_count()];

@@ -1,4 +1,4 @@
-//! Which CPUs a vNode gets (local-scheduler.md, "Which CPUs"): the farthest
+//! Which CPUs a vNode gets (docs/scheduler.md, "Which CPUs"): the farthest
 //! free CPU starts a new vNode, the CPUs closest to that start complete it
 //! (one ordering, computed once), and a vNode grows one CPU at a time
 //! toward the free CPU closest on average to its current CPUs. Averages are

@@ -1,4 +1,4 @@
-//! Deployment and removal (local-scheduler.md, "Deployment", "Removal").
+//! Deployment and removal (docs/scheduler.md, "Deployment", "Removal").
 //! [`Host::probe`] is the dry run: would the VM fit, into which vNode, by
 //! how much would the host grow. A deployment is that probe and then its
 //! commit (CPUs by the rules of `cores.rs`, then memory), so a refusal

@@ -1,4 +1,4 @@
-//! The host's memory pool (local-scheduler.md, "Memory"): one range
+//! The host's memory pool (docs/scheduler.md, "Memory"): one range
 //! [0, size) MB for every level, grown by what a VM misses and shrunk by
 //! what removals free, never beyond the host's usable memory. It exists
 //! (and is reported) from the first accepted VM on.

@@ -1,4 +1,4 @@
-//! THE local scheduler of one host (local-scheduler.md): one CPU vNode per
+//! THE local scheduler of one host (docs/scheduler.md): one CPU vNode per
 //! oversubscription level, one memory pool, transactional deployment
 //! (`deploy.rs`: [`Host::probe`], then its commit), shrink on removal,
 //! pinning with balancing, progress and status. The simulator (replay,

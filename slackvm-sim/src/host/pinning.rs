@@ -1,4 +1,4 @@
-//! Pinning (local-scheduler.md, "Pinning"): every vCPU of a VM is pinned to
+//! Pinning (docs/scheduler.md, "Pinning"): every vCPU of a VM is pinned to
 //! its vNode's CPU set, except that small oversubscribed vNodes (fewer VMs
 //! than the critical size) share their CPUs and all free CPUs when the
 //! balance condition holds. Pinning never changes capacity; it is a pure

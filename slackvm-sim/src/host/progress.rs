@@ -1,5 +1,5 @@
 //! Progress toward the host's ideal memory-per-core ratio
-//! (local-scheduler.md, "Progress"): what the global scheduler maximises.
+//! (docs/scheduler.md, "Progress"): what the global scheduler maximises.
 //! THE formula ([`progress_formula`]) is shared by this host and the
 //! cluster's counting model, which differ only in how they count usage.
 

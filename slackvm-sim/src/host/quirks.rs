@@ -1,4 +1,4 @@
-//! Switches for the published prototype's quirks (local-scheduler.md,
+//! Switches for the published prototype's quirks (docs/scheduler.md,
 //! "Quirks"), and THE table that names them ([`QUIRKS`]: name, layer,
 //! default, what `on` does), from which `--quirk` parsing, the CLI help
 //! ([`Quirks::help`]) and the replay summary ([`Quirks::iter`]) are made.

@@ -1,4 +1,4 @@
-//! A host's [`HostStatus`] (local-scheduler.md, "Status"): free CPUs and
+//! A host's [`HostStatus`] (docs/scheduler.md, "Status"): free CPUs and
 //! MB, and per vNode what it holds, has allocated and could still take.
 //! The types and their one JSON form live in [`crate::scheduler`].
 

@@ -1,4 +1,4 @@
-//! Hand-worked expectations for each rule of local-scheduler.md, and
+//! Hand-worked expectations for each rule of docs/scheduler.md, and
 //! proptest invariants over random deploy/remove sequences.
 
 use super::*;

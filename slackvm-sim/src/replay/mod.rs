@@ -1,4 +1,4 @@
-//! Offline replay (local-scheduler.md, "Replaying a monitoring trace"):
+//! Offline replay (docs/scheduler.md, "Replaying a monitoring trace"):
 //! a monitoring trace in, the local scheduler recomputing every vNode, a
 //! trace out in the same format, plus a summary and the series figure 3
 //! plots. Two streaming passes over the input (the first learns each VM's

@@ -1,4 +1,4 @@
-//! The status of a host as the global scheduler sees it (local-scheduler.md,
+//! The status of a host as the global scheduler sees it (docs/scheduler.md,
 //! "Status") and its one JSON form, the prototype's `/status` answer,
 //! written by the local daemon and read back by the global daemon:
 //! `{"cpu": {"avail": n, "subset": {"2.0": {"pcap", "palloc", "vavail",

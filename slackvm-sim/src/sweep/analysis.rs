@@ -3,7 +3,7 @@
 //! lazily and writes the same `summary.csv` as the plain-Rust path (means
 //! and standard deviations from polars; intervals from [`super::stats`]),
 //! plus pivots per policy and per model. [`trace_stats_csv`] summarises a
-//! monitoring trace (plain TSV, formats.md) per CPU vNode.
+//! monitoring trace (plain TSV, docs/monitoring-trace.md) per CPU vNode.
 
 use super::rows::{Column, SizingRow, Summary, COLUMNS};
 use super::stats::{t95, Stats};

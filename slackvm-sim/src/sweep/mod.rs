@@ -1,4 +1,4 @@
-//! The cluster-sizing sweep (cluster-experiment.md): a grid of workloads
+//! The cluster-sizing sweep (docs/cluster.md): a grid of workloads
 //! (catalogue x level distribution x initial VM count x seed), each sized
 //! with every requested policy and host model, run in parallel, written as
 //! `sizing.csv`, `summary.csv` and SVG figures.

@@ -1,5 +1,5 @@
 //! The published OVHcloud 2023 table (500 initial VMs, one workload per
-//! cell; cluster-experiment.md) and its comparison with our summary: our
+//! cell; docs/cluster.md) and its comparison with our summary: our
 //! mean hosts and gain beside the paper's, the difference, and with several
 //! seeds whether the paper's host counts fall inside our single-run 95%
 //! prediction interval.

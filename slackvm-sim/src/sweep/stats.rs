@@ -1,6 +1,6 @@
 //! Statistics over seeds: mean, sample standard deviation, the 95%
 //! confidence interval of the mean (Student t) and the 95% prediction
-//! interval of one run (cluster-experiment.md: mean +- 1.96 sd, plus half
+//! interval of one run (docs/cluster.md: mean +- 1.96 sd, plus half
 //! a host for rounding when the values are host counts).
 
 /// Two-sided 95% Student t quantiles for 1..=30 degrees of freedom.

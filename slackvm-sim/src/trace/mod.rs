@@ -1,4 +1,4 @@
-//! The monitoring trace of formats.md: one tab-separated row per global,
+//! The monitoring trace of docs/monitoring-trace.md: one tab-separated row per global,
 //! vNode ("subset") and VM record, header
 //! `tmp rec res val config subset vm_uuid vm_cmn sb_oc sb_unused sb_dsc`,
 //! absent values written `None`. Streaming reader (plain or gzip, detected
@@ -96,7 +96,7 @@ pub struct Record {
     pub rec: Option<RecKind>,
     /// Resource.
     pub res: Option<Res>,
-    /// Usage (see formats.md for its unit per record kind).
+    /// Usage (see docs/monitoring-trace.md for its unit per record kind).
     pub val: Option<f64>,
     /// Capacity: CPUs/MB held, vCPUs/MB of a VM.
     pub config: Option<f64>,

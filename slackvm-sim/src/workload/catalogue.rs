@@ -1,4 +1,4 @@
-//! VM size catalogues (workload.md "Catalogues"): the share of VMs of each
+//! VM size catalogues (docs/catalogues.md): the share of VMs of each
 //! vCPU count and of each memory size. Owns the three built-in catalogues
 //! (`ovhcloud2023`, `azure2017`, `chameleon2020`), the loading of
 //! user-given catalogues from JSON or YAML files, and the rank-paired
@@ -304,7 +304,7 @@ impl Catalogue {
     }
 
     /// The rank-paired VM shapes `(vcpus, mem_mb)` of a set of `n` VMs
-    /// (workload.md "Building a set of n VMs", steps 1 and 2), by increasing
+    /// (docs/catalogues.md "How a set of n VMs is built", steps 1 and 2), by increasing
     /// vCPUs then memory. May hold fewer than `n` shapes (floors).
     pub fn shapes(&self, n: usize) -> Vec<(u32, u64)> {
         let mut cpus: Vec<u32> = Vec::with_capacity(n);

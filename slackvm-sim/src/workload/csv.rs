@@ -1,4 +1,4 @@
-//! The event list CSV (formats.md "Cluster workload"): writer and
+//! The event list CSV (docs/event-csv.md): writer and
 //! streaming reader.
 //!
 //! # Event list CSV

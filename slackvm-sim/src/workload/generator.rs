@@ -1,4 +1,4 @@
-//! The seeded workload generator (workload.md): a [`GeneratorConfig`]
+//! The seeded workload generator: a [`GeneratorConfig`]
 //! (built with a consuming builder) in, an [`EventList`] out, byte-identical
 //! for a configuration on any machine and thread count.
 //!
@@ -61,7 +61,7 @@ pub enum GeneratorError {
 }
 
 /// What to generate. Build it with [`GeneratorConfig::builder`]; the
-/// defaults are the cluster experiment's (cluster-experiment.md): 500
+/// defaults are the cluster experiment's (docs/cluster.md): 500
 /// initial VMs, all at level 1.0, standard profiles, 7 days of 24 slices
 /// of 360 s, seed 0, burst scale 0.25 day.
 #[derive(Debug, Clone, PartialEq)]
@@ -284,7 +284,7 @@ fn drafts(cfg: &GeneratorConfig) -> (Vec<Draft>, [Profile; 4]) {
     (all, profiles)
 }
 
-/// One batch of VMs arriving on `day` (workload.md steps 1-4 + lifetimes).
+/// One batch of VMs arriving on `day` (steps 1-4 of docs/catalogues.md "How a set of n VMs is built", + lifetimes).
 fn batch(cfg: &GeneratorConfig, profiles: &[Profile; 4], day: u32, n: usize) -> Vec<Draft> {
     let d = u64::from(day);
     let shapes = cfg.catalogue.shapes(n);

@@ -1,5 +1,5 @@
-//! Oversubscription levels of a set of VMs (workload.md "Building a set of
-//! n VMs", step 3): `ceil(share * count)` VMs of each of the levels 1.0,
+//! Oversubscription levels of a set of VMs (docs/catalogues.md "How a set of
+//! n VMs is built", step 3): `ceil(share * count)` VMs of each of the levels 1.0,
 //! 2.0 and 3.0, shuffled with the seeded stream, cut to `count`. Used by the
 //! generator and, through [`assign_levels`], for traces that carry no level
 //! (the `--levels` option).

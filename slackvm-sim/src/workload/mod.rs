@@ -1,4 +1,4 @@
-//! Cluster workloads (workload.md): VM catalogues, usage profiles, the
+//! Cluster workloads: VM catalogues, usage profiles, the
 //! seeded generator and readers of public traces, all producing one event
 //! list ([`events::EventList`]) that the cluster experiment replays.
 //!

@@ -1,4 +1,4 @@
-//! CPU usage profiles (workload.md "Usage profiles"): the four Azure 2017
+//! CPU usage profiles: the four Azure 2017
 //! profiles with their frequency, CPU average and 95th percentile bounds,
 //! arrival, departure and periodicity rates, and the study's variants
 //! (`standard`, `inc`, `fatinc`).
@@ -25,7 +25,7 @@ pub struct Profile {
     pub periodicity: f64,
 }
 
-/// The Azure 2017 profiles, in the order of workload.md's table. This order
+/// The Azure 2017 profiles, in the order of the published table. This order
 /// is the order in which profile lists are built before shuffling.
 pub const AZURE2017_PROFILES: [Profile; 4] = [
     Profile {
@@ -70,7 +70,7 @@ pub const AZURE2017_PROFILES: [Profile; 4] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum ProfileVariant {
-    /// The table of workload.md as is.
+    /// The published table as is.
     #[default]
     Standard,
     /// Departures 0.2 / 0 / 0.17 / 0 (in table order): the cluster grows.

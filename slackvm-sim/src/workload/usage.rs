@@ -1,5 +1,5 @@
-//! Per-slice CPU usage of generated VMs (workload.md "CPU usage per
-//! slice"). The cluster experiment ignores it; it is produced only on
+//! Per-slice CPU usage of generated VMs. The cluster experiment ignores
+//! it; it is produced only on
 //! request ([`super::generator::generate_with_usage`]) and can be written as
 //! a CSV with [`write_usage_csv`].
 //!

@@ -1,4 +1,4 @@
-//! The published simulation's host model (cluster-experiment.md): no
+//! The published simulation's host model (docs/cluster.md): no
 //! topology, each host counts CPUs. Per level l, `A_l` summed vCPUs and
 //! `n_l` VMs; a group S of levels needs `P(S) = sum A_l` CPUs if it holds
 //! fewer VMs than the critical size (2), else `ceil(sum A_l / min level of

@@ -93,7 +93,7 @@ pub trait HostModel: Sync {
     /// What the host holds now.
     fn usage(&self, host: &Self::Host) -> Usage;
     /// Progress toward the ideal memory-per-core ratio if VM `vm` were
-    /// added (local-scheduler.md, "Progress").
+    /// added (docs/scheduler.md, "Progress").
     fn progress(&self, host: &Self::Host, vm: usize) -> f64;
     /// Upper bounds of what the host could still take (see [`Room`]).
     /// Contract, checked by proptest: when `probe(host, vm)` fits,

@@ -1,6 +1,6 @@
 //! The topology-aware host model: every host is a real
 //! [`crate::host::Host`] (vNodes on a topology, the local scheduler of
-//! local-scheduler.md), driven through [`crate::scheduler::LocalScheduler`].
+//! docs/scheduler.md), driven through [`crate::scheduler::LocalScheduler`].
 //! Whether a VM fits is the host's own dry run ([`Host::probe_capacity`]:
 //! by shape, so a class of VMs probes alike), so the
 //! fit rules exist once; deployment is that probe and its commit.

@@ -1,7 +1,7 @@
 //! `paper`: what the published cluster simulation effectively does. Its
 //! loop computes each host's progress toward the ideal memory-per-core
 //! ratio, but the comparison that should keep the best host is written so
-//! that the first host that fits is always kept (cluster-experiment.md):
+//! that the first host that fits is always kept (docs/cluster.md):
 //! in effect first fit in host order. Same choices as `first-fit`; kept as
 //! its own policy so outputs name what was reproduced.
 

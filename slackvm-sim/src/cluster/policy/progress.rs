@@ -1,6 +1,6 @@
 //! `progress`: the rule the published code intends. Among the hosts that
 //! fit, the one whose memory-per-core ratio the VM moves most toward the
-//! ideal (local-scheduler.md, "Progress"); ties to the lowest index (a
+//! ideal (docs/scheduler.md, "Progress"); ties to the lowest index (a
 //! later host must be strictly better). Searched, not found on demand.
 
 use super::{Choose, Policy};
