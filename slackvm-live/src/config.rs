@@ -260,15 +260,17 @@ pub fn delay(
     key: &str,
     default_s: f64,
 ) -> Result<Duration, ConfigError> {
-    let secs = match flag {
-        Some(s) => s,
-        None => env.parse::<f64>(key)?.unwrap_or(default_s),
+    // The error names where the value came from: the flag, or the
+    // environment / `.env` key.
+    let (secs, source) = match flag {
+        Some(s) => (s, "--delay-s"),
+        None => (env.parse::<f64>(key)?.unwrap_or(default_s), key),
     };
     if secs.is_finite() && secs > 0.0 && secs < 1e6 {
         Ok(Duration::from_secs_f64(secs))
     } else {
         Err(ConfigError::Value {
-            key: key.to_string(),
+            key: source.to_string(),
             value: secs.to_string(),
             message: "must be a positive number of seconds".into(),
         })
@@ -278,6 +280,18 @@ pub fn delay(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_delay_names_its_flag_or_its_key() {
+        let env = EnvSource::default();
+        let flag = delay(Some(0.0), &env, "SCL_DELAY", 5.0).unwrap_err();
+        assert!(flag.to_string().contains("--delay-s"), "{flag}");
+        assert!(!flag.to_string().contains("SCL_DELAY"), "{flag}");
+        assert_eq!(
+            delay(None, &env, "SCL_DELAY", 5.0).unwrap(),
+            Duration::from_secs(5)
+        );
+    }
 
     #[test]
     fn dotenv() {
