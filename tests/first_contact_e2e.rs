@@ -106,7 +106,11 @@ fn a_failed_replay_leaves_the_previous_outputs_intact() {
         .unwrap();
     assert!(good.status.success(), "{}", stderr(&good));
     let previous = files(&out);
-    assert_eq!(previous.len(), 3);
+    assert_eq!(
+        previous.len(),
+        4,
+        "monitoring.tsv, summary.json, figure3.csv, figure3.svg"
+    );
     // The same trace with a malformed row near its end: the first rows
     // replay, then the run fails.
     let text = std::fs::read_to_string(small_trace()).unwrap();

@@ -117,7 +117,7 @@ fn cluster_outputs_equal_single_replays_with_1_and_2_threads() {
             let (a, b) = (files(&out.join(host)), files(&single));
             assert_eq!(
                 a.len(),
-                3,
+                4,
                 "{host}: {:?}",
                 a.iter().map(|f| &f.0).collect::<Vec<_>>()
             );
@@ -196,7 +196,7 @@ fn a_failing_host_is_named_and_spoils_nothing() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(
         files(&out.join("good")).len(),
-        3,
+        4,
         "the good host is written"
     );
     assert!(

@@ -59,7 +59,15 @@ fn replays_a_small_trace_in_prototype_mode() {
     assert_eq!(summary["accepted"]["1.0"], 2);
     assert_eq!(summary["quirks"]["replay-mem-kib"], true);
     let svg = std::fs::read_to_string(out.join("figure3.svg")).unwrap();
-    assert!(svg.contains("vNode 1:1") && svg.contains("vNode 2:1") && svg.contains("cores"));
+    // Issue 10: axes "time (s)" and "CPUs", a legend naming both line styles.
+    assert!(svg.contains("vNode 1:1") && svg.contains("vNode 2:1") && svg.contains("CPUs"));
+    assert!(svg.contains("time (s)") && svg.contains("CPUs held (solid)"));
+    assert!(svg.contains("CPUs busy (dashed)"));
+    let csv = std::fs::read_to_string(out.join("figure3.csv")).unwrap();
+    assert!(
+        csv.starts_with("time_s,level,held,busy,demand\n0,1.0,"),
+        "{csv}"
+    );
     std::fs::remove_dir_all(out).unwrap();
 }
 

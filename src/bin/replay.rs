@@ -212,7 +212,7 @@ fn report(s: &slackvm_sim::replay::ReplaySummary, out: &Path) {
         );
     }
     text += &format!(
-        "wrote {}/{{monitoring.tsv, summary.json, figure3.svg}}\n",
+        "wrote {}/{{monitoring.tsv, summary.json, figure3.csv, figure3.svg}}\n",
         out.display()
     );
     // A closed pipe (`| head`) is not an error worth a panic.

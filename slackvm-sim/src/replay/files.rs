@@ -1,9 +1,9 @@
 //! One replay's output folder, written the same way by `replay` and by
 //! `replay --cluster` (one folder per host), so both give the same bytes:
-//! `monitoring.tsv`, `summary.json` (without timings) and, unless turned
-//! off, `figure3.svg`. Every file is staged and renamed into place only
-//! once the whole replay succeeded ([`crate::output`]): a failed replay
-//! leaves the folder as it was.
+//! `monitoring.tsv`, `summary.json` (without timings), `figure3.csv` (the
+//! plotted series) and, unless turned off, `figure3.svg`. Every file is
+//! staged and renamed into place only once the whole replay succeeded
+//! ([`crate::output`]): a failed replay leaves the folder as it was.
 
 use super::{
     replay_learnt, FirstPass, ReplayError, ReplayOptions, ReplayOutcome, ReplaySummary, TraceSource,
@@ -16,7 +16,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The files a replay writes into its folder.
-pub const OUTPUT_NAMES: [&str; 3] = ["monitoring.tsv", "summary.json", "figure3.svg"];
+pub const OUTPUT_NAMES: [&str; 4] = [
+    "monitoring.tsv",
+    "summary.json",
+    "figure3.csv",
+    "figure3.svg",
+];
 
 /// Why a replay's folder could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +94,8 @@ impl FolderReplay {
         writer.finish()?;
         let json = summary_json(&outcome.summary);
         outputs.write(&self.out.join("summary.json"), json.as_bytes())?;
+        let csv = figure3::series_csv(&outcome.series);
+        outputs.write(&self.out.join("figure3.csv"), csv.as_bytes())?;
         if self.figure {
             let svg = outputs.stage(&self.out.join("figure3.svg"))?;
             figure3::draw(&outcome.series, &figure_title(&self.topo), &svg)
@@ -107,9 +114,24 @@ pub fn check_outputs(out: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> 
         .try_for_each(|name| set.check(&out.join(name)))
 }
 
-/// Figure 3's title: the host's name and CPUs.
+/// Figure 3's title: the host's name (its topology file's stem, without
+/// the `embedded:` / `topology_` decorations) and CPUs.
 pub fn figure_title(topo: &Topology) -> String {
-    format!("vNodes on {} ({} CPUs)", topo.name(), topo.cpu_count())
+    format!(
+        "vNodes on {} ({} CPUs)",
+        host_name(topo.name()),
+        topo.cpu_count()
+    )
+}
+
+/// `embedded:topology_EPYC-7662-exp.json` -> `EPYC-7662-exp`.
+fn host_name(name: &str) -> &str {
+    let name = name.strip_prefix("embedded:").unwrap_or(name);
+    let stem = Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(name);
+    stem.strip_prefix("topology_").unwrap_or(stem)
 }
 
 /// `summary.json` without the machine's timings (`wall_s`, `rows_per_s`),
