@@ -1,50 +1,14 @@
-//! The driver: where the input comes from, the options, and the loop of
-//! the second pass (rows read ahead on another thread, grouped by
+//! The driver: the loop of the second pass (rows read ahead on another thread, grouped by
 //! timestamp, each timestamp handed to the [`Replayer`]).
 
 use super::first_pass::{first_pass, FirstPass};
+use super::input::{ReplayOptions, TraceSource};
 use super::replayer::Replayer;
 use super::{ReplayError, ReplayOutcome};
-use crate::host::HostOptions;
 use crate::topology::Topology;
-use crate::trace::{PrefetchReader, TraceError, TraceReader, TraceWriter};
-use std::path::PathBuf;
+use crate::trace::{PrefetchReader, TraceWriter};
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Where the input trace comes from (read twice: once to learn, once to
-/// replay; `-`, standard input, is copied to a temporary file on the way).
-#[derive(Debug, Clone)]
-pub enum TraceSource {
-    /// A file (plain or gzip).
-    File(PathBuf),
-    /// Bytes embedded in the binary (plain or gzip), with a display name.
-    Bytes(String, &'static [u8]),
-}
-
-impl TraceSource {
-    pub(super) fn open(&self) -> Result<TraceReader, TraceError> {
-        match self {
-            TraceSource::File(p) => TraceReader::open_any(p),
-            TraceSource::Bytes(name, data) => TraceReader::from_bytes(name, data),
-        }
-    }
-
-    /// The name errors and the summary give it.
-    pub fn name(&self) -> String {
-        match self {
-            TraceSource::File(p) => p.display().to_string(),
-            TraceSource::Bytes(name, _) => name.clone(),
-        }
-    }
-}
-
-/// Options of a replay.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReplayOptions {
-    /// Host options (quirks included).
-    pub host: HostOptions,
-}
 
 /// Columns the second pass does not need (the first pass checked them).
 const SKIPPED_BY_REPLAY: [&str; 5] = ["config", "vm_cmn", "sb_oc", "sb_unused", "sb_dsc"];

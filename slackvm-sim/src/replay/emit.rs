@@ -7,19 +7,10 @@
 
 use super::replayer::Replayer;
 use super::summary::{record_series, SeriesPoint};
+use super::view::VNodeView;
 use super::ReplayError;
 use crate::scheduler::LocalScheduler;
 use crate::trace::{global_row, snapshot, DscShape, Res, Row, TraceWriter, VNodeSnapshot, VmId};
-
-/// What the output says of one vNode at the current host state.
-pub(super) struct VNodeView {
-    /// The vNode's columns.
-    pub snap: VNodeSnapshot,
-    /// `subset` as a [`super::step::Step`] id.
-    pub id: u32,
-    /// Its VMs, as indexes of the first pass.
-    pub vms: Vec<u32>,
-}
 
 impl Replayer<'_> {
     /// Writes this timestamp's rows.

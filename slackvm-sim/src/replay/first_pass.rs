@@ -4,8 +4,8 @@
 //! length; needs no topology, so a caller can load one meanwhile.
 //! Standard input is copied to a [`Spool`] on the way, for the second pass.
 
-use super::driver::TraceSource;
 use super::fxhash::FastMap;
+use super::input::TraceSource;
 use super::ReplayError;
 use crate::trace::{RecKind, Record, Res, Spool, TraceReader};
 use std::path::{Path, PathBuf};

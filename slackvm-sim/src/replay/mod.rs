@@ -45,6 +45,7 @@ mod error;
 pub mod files;
 mod first_pass;
 mod fxhash;
+mod input;
 mod recompute;
 mod replayer;
 mod shortage;
@@ -52,9 +53,11 @@ mod step;
 mod summary;
 #[cfg(test)]
 mod testkit;
+mod view;
 
-pub use driver::{replay, replay_learnt, ReplayOptions, TraceSource};
+pub use driver::{replay, replay_learnt};
 pub use error::ReplayError;
 pub use first_pass::{first_pass, FirstPass};
+pub use input::{ReplayOptions, TraceSource};
 pub use shortage::LevelShortage;
 pub use summary::{Refusal, ReplayOutcome, ReplaySummary, SeriesPoint, VNodeSeries, VNodeSummary};

@@ -8,9 +8,9 @@
 //! rounded to 4 decimals, as the trace generator writes them. A missing
 //! usage stays `None`, counts as 0 and is counted in the summary.
 
-use super::emit::VNodeView;
 use super::replayer::Replayer;
 use super::summary::{record_series, SeriesPoint};
+use super::view::VNodeView;
 use super::ReplayError;
 use crate::pyfmt::round4;
 use crate::trace::{global_row, Res, TraceWriter, VmId};

@@ -3,11 +3,11 @@
 //! first seen then, removes those last seen at the timestamp before, and
 //! hands over to the emission ([`super::emit`]).
 
-use super::emit::VNodeView;
 use super::first_pass::{Learnt, VmTrace};
 use super::shortage::ShortageTracker;
 use super::step::Step;
 use super::summary::{Refusal, ReplayOutcome, ReplaySummary, Sizes, VNodeSeries};
+use super::view::VNodeView;
 use super::{ReplayError, ReplayOptions, TraceSource};
 use crate::host::Host;
 use crate::level::Level;

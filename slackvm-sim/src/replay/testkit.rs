@@ -1,6 +1,6 @@
 //! Test helpers: traces written by hand, replayed in memory.
 
-use super::driver::TraceSource;
+use super::input::TraceSource;
 use super::{replay, ReplayOptions, ReplayOutcome};
 use crate::host::{HostOptions, Quirks};
 use crate::topology;

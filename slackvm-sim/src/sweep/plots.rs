@@ -18,60 +18,14 @@
 
 use super::grid::DISTRIBUTIONS;
 use super::summary::SummaryRow;
-use plotters::coord::ranged1d::AsRangedCoord;
 use plotters::coord::types::RangedCoordf64;
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plot_style::{colour_bar, diverging, gain_scale};
-pub(crate) use super::plot_style::{side_legend, Glyph};
+pub(crate) use super::plot_style::{err, frame, side_legend, svg, Chart, Glyph, Root};
 
 type Figure = (String, String);
-/// The drawing area of one SVG figure.
-pub(crate) type Root<'s> = DrawingArea<SVGBackend<'s>, Shift>;
-/// A cartesian chart on one SVG figure.
-pub(crate) type Chart<'a, 's, X, Y> = ChartContext<'a, SVGBackend<'s>, Cartesian2d<X, Y>>;
-
-pub(crate) fn err<E: std::fmt::Debug>(e: E) -> String {
-    format!("{e:?}")
-}
-
-/// Renders one SVG figure of `size` pixels to a string: a white page that
-/// `draw` paints on, then presented.
-pub(crate) fn svg(
-    size: (u32, u32),
-    draw: impl FnOnce(&Root<'_>) -> Result<(), String>,
-) -> Result<String, String> {
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, size).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        draw(&root)?;
-        root.present().map_err(err)?;
-    }
-    Ok(buf)
-}
-
-/// The cartesian chart every figure draws on: a sans-serif caption of
-/// `caption_px`, a 14 px margin, `x_area` px of x labels, 55 px of y
-/// labels, axes over `x` and `y`.
-pub(crate) fn frame<'a, 's, X: AsRangedCoord, Y: AsRangedCoord>(
-    root: &'a Root<'s>,
-    (caption, caption_px): (String, u32),
-    x_area: u32,
-    x: X,
-    y: Y,
-) -> Result<Chart<'a, 's, X::CoordDescType, Y::CoordDescType>, String> {
-    ChartBuilder::on(root)
-        .caption(caption, ("sans-serif", caption_px))
-        .margin(14)
-        .x_label_area_size(x_area)
-        .y_label_area_size(55)
-        .build_cartesian_2d(x, y)
-        .map_err(err)
-}
-
 fn suffix(r: &SummaryRow) -> String {
     let mut s = format!("{}_{}_{}", r.catalogue, r.policy.name(), r.model.name());
     if !r.mem_cap {

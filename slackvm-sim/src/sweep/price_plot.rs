@@ -4,8 +4,7 @@
 //! (SlackVM, dedicated clusters, shared pool): hosts, CPU shortage per
 //! level (% of demanded CPU-seconds not served), energy (kWh).
 
-use super::plot_style::{side_legend, Glyph};
-use super::plots::{err, frame, svg, Root};
+use super::plot_style::{err, frame, side_legend, svg, Glyph, Root};
 use super::summary::SummaryRow;
 use plotters::prelude::*;
 
