@@ -59,6 +59,15 @@ pub fn run_grid(
         rows.sort_by(SizingRow::canonical_cmp);
         Ok(rows)
     };
+    in_pool(threads, work)
+}
+
+/// Runs `work` on a pool of `threads` threads (rayon's global pool when
+/// `None`); a pool that cannot be built is an error naming `--threads`.
+pub(crate) fn in_pool<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> Result<T, SweepError> + Send,
+) -> Result<T, SweepError> {
     match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))

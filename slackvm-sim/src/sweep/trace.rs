@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::grid::Shard;
 use super::host::HostSpec;
 use super::rows::SizingRow;
-use super::run::{size_point, Point};
+use super::run::{in_pool, size_point, Point};
 use super::SweepError;
 use crate::cluster::model::{CountingModel, HostModel, VnodeModel};
 use crate::cluster::price::PriceConfig;
@@ -140,17 +140,7 @@ pub fn run_trace(
         rows.sort_by(SizingRow::canonical_cmp);
         Ok(rows)
     };
-    match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-            .map_err(|e| SweepError::Param {
-                param: "--threads",
-                message: e.to_string(),
-            })?
-            .install(work),
-        None => work(),
-    }
+    in_pool(threads, work)
 }
 
 /// The trace with its levels for one seed, as a schedule, with the VMs
