@@ -37,7 +37,7 @@ fn schedule(hosts: usize) -> (Schedule, usize) {
     let sample = draw_vms(&cat, 4096, [34, 33, 33], SEED).expect("level shares");
     let mean_cpus: f64 = sample
         .iter()
-        .map(|v| f64::from(v.vcpus) / v.level)
+        .map(|v| f64::from(v.vcpus) / v.level.get())
         .sum::<f64>()
         / sample.len() as f64;
     let fill = ((hosts as f64 * 32.0 * 0.8 / mean_cpus) * 1.3) as usize + 64;

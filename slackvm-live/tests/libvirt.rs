@@ -90,10 +90,17 @@ async fn libvirt_test_driver_scenario() {
         &get(&addr, "/deploy?name=b&cpu=3&mem=2&oc=3").await.1
     ));
     let xml = readback.xml("a").unwrap();
-    assert_eq!(domain_xml::level(&xml), Some(2.0), "{xml}");
+    assert_eq!(
+        domain_xml::level(&xml),
+        Some(slackvm_sim::level::Level::TWO),
+        "{xml}"
+    );
     assert!(xml.contains("<vcpu placement='static'>2</vcpu>"), "{xml}");
     assert!(xml.contains(&disk.canonicalize().unwrap().display().to_string()));
-    assert_eq!(domain_xml::level(&readback.xml("b").unwrap()), Some(3.0));
+    assert_eq!(
+        domain_xml::level(&readback.xml("b").unwrap()),
+        Some(slackvm_sim::level::Level::THREE)
+    );
     let pinning_before = get(&addr, "/pinning").await.1;
     assert_domains_match(&readback, &pinning_before);
 
@@ -121,7 +128,7 @@ async fn libvirt_test_driver_scenario() {
             name: "stranger".into(),
             vcpus: 1,
             mem_mb: 512,
-            level: 1.0,
+            level: slackvm_sim::level::Level::ONE,
             disk: None,
         },
         &[0],

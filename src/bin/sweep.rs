@@ -390,7 +390,7 @@ impl TraceArgs {
     /// event lists, every VM 1:1 for the others).
     fn rule(&self, levels: Option<&str>) -> Result<LevelRule> {
         let shared = parse_level(&self.shared_level)
-            .filter(|&l| l > 1.0)
+            .filter(|&l| l > slackvm_sim::level::Level::ONE)
             .ok_or_else(|| {
                 anyhow::anyhow!("--shared-level: `{}` is not 2:1 or 3:1", self.shared_level)
             })?;

@@ -6,6 +6,7 @@
 //! feature so it is unit-tested everywhere.
 
 use super::VmSpec;
+use slackvm_sim::level::Level;
 use slackvm_sim::pyfmt;
 use std::collections::BTreeMap;
 
@@ -170,7 +171,7 @@ fn tags<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
 /// The content of the daemon's metadata element as given to
 /// `virDomainSetMetadata` (prefix and namespace are added by libvirt): the
 /// level and the vNode's CPU ids in the scheduler's order.
-pub fn metadata_element(level: f64, vnode_cpus: &[u32]) -> String {
+pub fn metadata_element(level: Level, vnode_cpus: &[u32]) -> String {
     let ids: Vec<String> = vnode_cpus.iter().map(u32::to_string).collect();
     format!(
         "<vm level='{}' cpus='{}'/>",
@@ -195,11 +196,8 @@ fn metadata_attribute(xml: &str, attr: &str) -> Option<String> {
 }
 
 /// The level recorded in the daemon's metadata element, if any.
-pub fn level(xml: &str) -> Option<f64> {
-    metadata_attribute(xml, "level")?
-        .parse()
-        .ok()
-        .filter(|l: &f64| l.is_finite() && *l >= 1.0)
+pub fn level(xml: &str) -> Option<Level> {
+    metadata_attribute(xml, "level")?.parse().ok()
 }
 
 /// The vNode CPU ids recorded in the metadata element, in order (empty
@@ -244,12 +242,12 @@ mod tests {
             name: "vm-1".into(),
             vcpus: 3,
             mem_mb: 2048,
-            level: 2.0,
+            level: Level::TWO,
             disk: Some("/img/a&b.qcow2".into()),
         };
         let xml = render(&DomainTemplate::default(), &spec, &[5, 1, 2, 3]);
         assert!(xml.contains("<vcpu placement='static'>3</vcpu>"));
-        assert_eq!(level(&xml), Some(2.0));
+        assert_eq!(level(&xml), Some(Level::TWO));
         let pins = vcpu_pins(&xml);
         assert_eq!(pins.len(), 3);
         assert_eq!(pins[&2], vec![1, 2, 3, 5]);
@@ -257,14 +255,14 @@ mod tests {
         assert_eq!(cpuset(&[0, 1, 2, 4, 6, 7]), "0-2,4,6-7");
         assert_eq!(level("<domain><metadata/></domain>"), None);
         let rewritten = format!("<metadata>\n <ns0:vm xmlns:ns0=\"{METADATA_NS}\" level=\"3.5\"/>");
-        assert_eq!(level(&rewritten), Some(3.5));
+        assert_eq!(level(&rewritten), Some(Level::new(3.5).unwrap()));
         assert!(recorded_cpus(&rewritten).is_empty());
-        let element = metadata_element(2.0, &[5, 1, 12]);
+        let element = metadata_element(Level::TWO, &[5, 1, 12]);
         assert_eq!(element, "<vm level='2.0' cpus='5,1,12'/>");
         let stored = format!(
             "<metadata>\n <slackvm:vm xmlns:slackvm=\"{METADATA_NS}\" level=\"2.0\" cpus=\"5,1,12\"/>"
         );
         assert_eq!(recorded_cpus(&stored), vec![5, 1, 12]);
-        assert_eq!(level(&stored), Some(2.0));
+        assert_eq!(level(&stored), Some(Level::TWO));
     }
 }

@@ -17,6 +17,7 @@
 use super::domain_xml::{self, DomainTemplate};
 use super::{BackendHealth, FoundVm, Hypervisor, HypervisorError, VmSpec, VmUsage};
 use crate::params::is_valid_vm_name;
+use slackvm_sim::level::Level;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use virt::connect::Connect;
@@ -250,7 +251,7 @@ impl LibvirtBackend {
                 name,
                 vcpus: info.nr_virt_cpu,
                 mem_mb: info.max_mem.div_ceil(1024),
-                level: level.unwrap_or(1.0),
+                level: level.unwrap_or(Level::ONE),
                 disk: domain_xml::disk(&xml).map(Into::into),
             },
             level_recorded: level.is_some(),
@@ -310,7 +311,7 @@ impl Hypervisor for LibvirtBackend {
             let xml = dom
                 .xml_desc(0)
                 .map_err(|e| backend_err("xml_desc", name, e))?;
-            let level = domain_xml::level(&xml).unwrap_or(1.0);
+            let level = domain_xml::level(&xml).unwrap_or(Level::ONE);
             let element = domain_xml::metadata_element(level, vnode_cpus);
             dom.set_metadata(
                 sys::VIR_DOMAIN_METADATA_ELEMENT as i32,

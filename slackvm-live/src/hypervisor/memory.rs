@@ -319,7 +319,7 @@ mod tests {
             name: name.into(),
             vcpus: 2,
             mem_mb: 1024,
-            level: 2.0,
+            level: slackvm_sim::level::Level::TWO,
             disk: None,
         }
     }

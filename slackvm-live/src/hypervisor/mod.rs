@@ -12,6 +12,7 @@ pub mod memory;
 #[cfg(feature = "live")]
 pub mod libvirt;
 
+use slackvm_sim::level::Level;
 use std::path::PathBuf;
 
 /// What a backend needs to create a VM.
@@ -24,7 +25,7 @@ pub struct VmSpec {
     /// Memory in MB.
     pub mem_mb: u64,
     /// Oversubscription level (stored in the domain metadata).
-    pub level: f64,
+    pub level: Level,
     /// Disk image, canonical path.
     #[serde(default)]
     pub disk: Option<PathBuf>,
@@ -33,7 +34,7 @@ pub struct VmSpec {
 /// A VM found on the hypervisor at start-up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoundVm {
-    /// Its description (level 1.0 when none was recorded).
+    /// Its description (level 1.0 when none, or no valid one, was recorded).
     pub spec: VmSpec,
     /// False when the level was missing and defaulted to 1.0.
     pub level_recorded: bool,

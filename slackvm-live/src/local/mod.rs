@@ -16,7 +16,7 @@ pub use routes::{router, LocalDaemon, LocalOptions};
 use crate::hypervisor::{FoundVm, Hypervisor, HypervisorError, VmSpec};
 use serde_json::{json, Map, Value};
 use slackvm_sim::scheduler::{DeployError, LocalScheduler, RemoveError, VmRequest};
-use slackvm_sim::{Host, Level};
+use slackvm_sim::Host;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -88,19 +88,9 @@ impl std::fmt::Debug for LocalCore {
     }
 }
 
-/// The scheduler request of a spec; a level out of range (a hand-edited
-/// domain, say) is an invalid request naming the VM.
-fn request_of(spec: &VmSpec) -> Result<VmRequest, DeployError> {
-    let level = Level::new(spec.level).map_err(|e| DeployError::InvalidRequest {
-        vm: spec.name.clone(),
-        message: e.to_string(),
-    })?;
-    Ok(VmRequest::new(
-        spec.name.clone(),
-        spec.vcpus,
-        spec.mem_mb,
-        level,
-    ))
+/// The scheduler request of a spec.
+fn request_of(spec: &VmSpec) -> VmRequest {
+    VmRequest::new(spec.name.clone(), spec.vcpus, spec.mem_mb, spec.level)
 }
 
 impl LocalCore {
@@ -144,7 +134,7 @@ impl LocalCore {
     /// Places a VM found on the hypervisor: on its recorded CPUs when
     /// they can be honoured, else by the placement rule.
     fn place_found(&mut self, found: &FoundVm, report: &mut AdoptReport) -> Result<(), String> {
-        let req = request_of(&found.spec).map_err(|e| e.to_string())?;
+        let req = request_of(&found.spec);
         let name = &found.spec.name;
         if !found.vnode_cpus.is_empty() {
             match self.host.restore(&req, &found.vnode_cpus) {
@@ -228,7 +218,7 @@ impl LocalCore {
             .filter(|(name, _)| !self.busy.contains_key(*name))
             .filter_map(|(name, spec)| {
                 let cpus = pinning.get(name)?.clone();
-                let vi = self.host.vnode_of_level(Level::new(spec.level).ok()?)?;
+                let vi = self.host.vnode_of_level(spec.level)?;
                 Some((name.clone(), (cpus, self.host.vnode_cpu_ids(vi))))
             })
             .collect()
@@ -242,7 +232,7 @@ impl LocalCore {
                 vm: spec.name.clone(),
             });
         }
-        let req = request_of(spec)?;
+        let req = request_of(spec);
         let new_vnode = self.host.vnode_of_level(req.level).is_none();
         self.host.deploy(&req)?;
         self.busy.insert(spec.name.clone(), "deploying");

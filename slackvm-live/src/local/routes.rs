@@ -84,7 +84,7 @@ async fn deploy(State(daemon): State<LocalDaemon>, RawQuery(raw): RawQuery) -> R
         name: p.name,
         vcpus: p.vcpus,
         mem_mb: p.mem_mb,
-        level: p.level.get(),
+        level: p.level,
         disk: p.qcow2,
     };
     match daemon.shared.deploy(spec).await {

@@ -24,7 +24,7 @@ pub fn lower_bound(schedule: &Schedule, capacity: Usage) -> usize {
                 .levels
                 .iter()
                 .enumerate()
-                .map(|(j, &l)| a[j] as f64 / l)
+                .map(|(j, &l)| a[j] as f64 / l.get())
                 .sum();
             // Tolerance: sums such as 1/3 + 2/3 must not round up past 1.
             let by_cpu = (cpu_need / capacity.cpus as f64 - 1e-9).ceil().max(0.0) as usize;

@@ -92,7 +92,7 @@ pub enum ClusterError {
         /// Effective memory (MB).
         mem_mb: u64,
         /// Level.
-        level: f64,
+        level: crate::level::Level,
         /// Host model name.
         model: &'static str,
     },

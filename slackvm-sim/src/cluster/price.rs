@@ -16,6 +16,7 @@ use super::schedule::Schedule;
 use super::search::min_hosts;
 use super::shortage::{Accountant, Accounting, AccountingConfig, LevelShortage, PoolRule};
 use super::ClusterError;
+use crate::level::Level;
 use std::sync::Arc;
 
 /// How to measure the price of packing.
@@ -51,7 +52,7 @@ impl Default for PriceConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Price {
     /// Levels of the schedule (index order of the shortage vectors).
-    pub levels: Vec<f64>,
+    pub levels: Vec<Level>,
     /// SlackVM cluster.
     pub slackvm: Accounting,
     /// Per level index, that level in its dedicated cluster.
@@ -66,7 +67,7 @@ pub struct Price {
 
 impl Price {
     /// The index of `level` in [`Price::levels`].
-    pub fn level_idx(&self, level: f64) -> Option<usize> {
+    pub fn level_idx(&self, level: Level) -> Option<usize> {
         self.levels.iter().position(|&l| l == level)
     }
 }

@@ -54,8 +54,8 @@ impl EventOrder {
 
 /// Effective memory of a VM: capped to 8192 MB when it is oversubscribed
 /// and holds 8129 MB or more, if `mem_cap` is on.
-pub fn effective_mem_mb(mem_mb: u64, level: f64, mem_cap: bool) -> u64 {
-    if mem_cap && level > 1.0 && mem_mb >= MEM_CAP_FROM_MB {
+pub fn effective_mem_mb(mem_mb: u64, level: Level, mem_cap: bool) -> u64 {
+    if mem_cap && level > Level::ONE && mem_mb >= MEM_CAP_FROM_MB {
         MEM_CAP_TO_MB
     } else {
         mem_mb
@@ -72,7 +72,7 @@ pub struct ClusterVm {
     /// Memory requested in the event list.
     pub mem_requested_mb: u64,
     /// Level.
-    pub level: f64,
+    pub level: Level,
     /// Index of the level in [`Schedule::levels`].
     pub level_idx: u8,
 }
@@ -126,7 +126,7 @@ pub struct Schedule {
     /// VM ids.
     pub ids: Vec<String>,
     /// Distinct levels, increasing.
-    pub levels: Vec<f64>,
+    pub levels: Vec<Level>,
     /// Events in processing order.
     pub events: Vec<Event>,
     /// Order used for simultaneous events.
@@ -150,7 +150,7 @@ fn levels_of(list: &EventList) -> Result<Vec<Level>, ClusterError> {
         if vm.vcpus == 0 {
             return Err(bad("vcpus must be at least 1".into()));
         }
-        let level = Level::new(vm.level).map_err(|e| bad(e.to_string()))?;
+        let level = vm.level;
         if vm.id.is_empty() {
             return Err(bad("empty id".into()));
         }
@@ -243,17 +243,14 @@ impl Schedule {
                 mem_mb: effective_mem_mb(vm.mem_mb, vm.level, mem_cap),
                 mem_requested_mb: vm.mem_mb,
                 level: vm.level,
-                level_idx: Level::new(vm.level)
-                    .ok()
-                    .and_then(|l| levels.binary_search(&l).ok())
-                    .unwrap_or(0) as u8,
+                level_idx: levels.binary_search(&vm.level).unwrap_or(0) as u8,
             })
             .collect();
         let horizon_s = check_events(list)?;
         Ok(Schedule {
             vms,
             ids: list.vms.iter().map(|v| v.id.clone()).collect(),
-            levels: levels.into_iter().map(Level::get).collect(),
+            levels: levels.into_iter().collect(),
             events: ordered_events(list, order),
             order,
             mem_cap,
@@ -263,7 +260,7 @@ impl Schedule {
 
     /// The same schedule restricted to the VMs of one level (the dedicated
     /// cluster of that level); VM indexes and the horizon are kept.
-    pub fn only_level(&self, level: f64) -> Schedule {
+    pub fn only_level(&self, level: Level) -> Schedule {
         let mut out = self.clone();
         out.events.retain(|e| self.vms[e.vm()].level == level);
         out
@@ -313,11 +310,11 @@ mod tests {
 
     #[test]
     fn memory_cap_applies_to_oversubscribed_vms_from_8129_mb() {
-        assert_eq!(effective_mem_mb(15360, 2.0, true), 8192);
-        assert_eq!(effective_mem_mb(8129, 3.0, true), 8192);
-        assert_eq!(effective_mem_mb(8128, 3.0, true), 8128);
-        assert_eq!(effective_mem_mb(15360, 1.0, true), 15360);
-        assert_eq!(effective_mem_mb(15360, 2.0, false), 15360);
+        assert_eq!(effective_mem_mb(15360, Level::TWO, true), 8192);
+        assert_eq!(effective_mem_mb(8129, Level::THREE, true), 8192);
+        assert_eq!(effective_mem_mb(8128, Level::THREE, true), 8128);
+        assert_eq!(effective_mem_mb(15360, Level::ONE, true), 15360);
+        assert_eq!(effective_mem_mb(15360, Level::TWO, false), 15360);
     }
 
     #[test]

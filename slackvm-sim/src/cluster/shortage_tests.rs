@@ -14,6 +14,7 @@ use super::search::min_hosts;
 use super::shortage::{AccountingConfig, PoolRule};
 use super::testkit::list;
 use crate::host::HostOptions;
+use crate::level::Level;
 use crate::topology::preset;
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -89,7 +90,7 @@ fn dedicated_hosts_pool_all_their_cpus() {
     let (s, u) = two_levels();
     let m = CountingModel::new(&s.vms, &s.levels, ModelOptions::default());
     let c = cfg(true);
-    let sub = s.only_level(2.0);
+    let sub = s.only_level(Level::TWO);
     let a = account(
         &sub,
         &m,
@@ -176,7 +177,7 @@ fn check_model<M: HostModel>(s: &Schedule, m: &M, u: &CpuUsage) -> Result<(), Te
     let premium = s.levels.iter().position(|&l| l == 1.0);
     if let Some(i) = premium {
         prop_assert_eq!(slack.levels[i].unserved_cpu_s, 0.0);
-        let sub = s.only_level(1.0);
+        let sub = s.only_level(Level::ONE);
         let nd = min_hosts(&sub, m, p, 2).unwrap().hosts;
         let ded = account(&sub, m, p, nd, (u, &c, PoolRule::WholeHost));
         prop_assert_eq!(ded.levels[i].unserved_cpu_s, 0.0);

@@ -17,6 +17,7 @@ use super::schedule::{EventOrder, Schedule};
 use super::search::{min_hosts, SearchResult};
 use super::ClusterError;
 use crate::host::HostOptions;
+use crate::level::Level;
 use crate::topology::Topology;
 use crate::workload::EventList;
 use std::sync::Arc;
@@ -66,7 +67,7 @@ impl SizingConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LevelSizing {
     /// Level.
-    pub level: f64,
+    pub level: Level,
     /// Hosts.
     pub hosts: usize,
 }
@@ -106,7 +107,7 @@ pub struct Sizing {
 
 impl Sizing {
     /// Hosts of the dedicated cluster of a level (0 if absent).
-    pub fn hosts_of_level(&self, level: f64) -> usize {
+    pub fn hosts_of_level(&self, level: Level) -> usize {
         self.per_level
             .iter()
             .find(|l| l.level == level)
@@ -230,7 +231,7 @@ mod tests {
             (s.hosts_slackvm, s.hosts_dedicated, s.gain_pct),
             (2, 2, 0.0)
         );
-        assert_eq!(s.hosts_of_level(1.0), 1);
+        assert_eq!(s.hosts_of_level(Level::ONE), 1);
         // 2:1 (12+12 -> 12 CPUs) and 3:1 (12+12+12 -> 12 CPUs) and 1:1 (8):
         // dedicated 3 hosts; shared 12 + 12 + 8 = 32 on one host: gain 66.7%.
         let l = list(&[

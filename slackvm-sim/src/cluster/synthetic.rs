@@ -87,7 +87,7 @@ pub fn draw_vms(
 /// The synthetic workload of `spec` (see the module header).
 pub fn scale_workload(catalogue: &Catalogue, spec: &ScaleSpec) -> Result<EventList, LevelError> {
     let vms = draw_vms(catalogue, spec.vms, spec.level_shares_pct, spec.seed)?;
-    let need_cpus: f64 = vms.iter().map(|v| f64::from(v.vcpus) / v.level).sum();
+    let need_cpus: f64 = vms.iter().map(|v| f64::from(v.vcpus) / v.level.get()).sum();
     let target_cpus =
         spec.hosts as f64 * spec.host_cpus as f64 * f64::from(spec.occupancy_pct) / 100.0;
     let horizon_s = spec.horizon_s.max(1);

@@ -8,7 +8,7 @@ pub(crate) fn vm(id: &str, vcpus: u32, mem_mb: u64, level: f64) -> VmSpec {
         id: id.into(),
         vcpus,
         mem_mb,
-        level,
+        level: crate::level::Level::new(level).expect("a valid level"),
         profile: None,
     }
 }

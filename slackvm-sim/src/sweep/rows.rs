@@ -125,7 +125,9 @@ impl PriceCols {
     /// The columns of a measured price (levels 1.0, 2.0, 3.0; a level
     /// absent from the workload has no shortage).
     pub fn of(p: &crate::cluster::price::Price) -> Self {
-        let per = |f: &dyn Fn(usize) -> f64| [1.0, 2.0, 3.0].map(|l| p.level_idx(l).map_or(0.0, f));
+        let per = |f: &dyn Fn(usize) -> f64| {
+            crate::workload::LEVELS.map(|l| p.level_idx(l).map_or(0.0, f))
+        };
         let s = &p.slackvm.levels;
         PriceCols {
             shortage_pct: per(&|i| s[i].shortage_pct()),

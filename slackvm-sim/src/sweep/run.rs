@@ -13,6 +13,7 @@ use crate::cluster::schedule::Schedule;
 use crate::cluster::sizing::size_schedule;
 use crate::cluster::{ModelKind, PolicyKind};
 use crate::host::HostOptions;
+use crate::level::Level;
 use crate::workload::{generate_with_usage, Catalogue, GeneratorConfig};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -179,9 +180,9 @@ pub(crate) fn size_point(
         hosts_slackvm: s.hosts_slackvm,
         hosts_dedicated: s.hosts_dedicated,
         hosts_level: [
-            s.hosts_of_level(1.0),
-            s.hosts_of_level(2.0),
-            s.hosts_of_level(3.0),
+            s.hosts_of_level(Level::ONE),
+            s.hosts_of_level(Level::TWO),
+            s.hosts_of_level(Level::THREE),
         ],
         gain_pct: s.gain_pct,
         lower_bound: s.lower_bound,

@@ -27,6 +27,7 @@
 //! in the lenient mode. It parses rows in place (no allocation but the
 //! ids and profiles of arrivals).
 
+use crate::level::Level;
 use std::fs::File;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -64,7 +65,7 @@ struct RawRow<'a> {
     id: &'a str,
     vcpus: u32,
     mem_mb: u64,
-    level: f64,
+    level: Level,
     profile: Option<&'a str>,
 }
 
@@ -190,15 +191,10 @@ fn parse_fields<'a>(f: &Fields<'a>, last_time_s: &mut u64) -> Result<RawRow<'a>,
         return Err(f.error(4, "memory must be > 0".into()));
     }
     let level = match f.bytes(5) {
-        b"1.0" => 1.0,
-        b"2.0" => 2.0,
-        b"3.0" => 3.0,
-        _ => Some(f.float(5)?).filter(|l| *l >= 1.0).ok_or_else(|| {
-            f.error(
-                5,
-                format!("`{}` is not a level >= 1", f.str(5).unwrap_or("?")),
-            )
-        })?,
+        b"1.0" => Level::ONE,
+        b"2.0" => Level::TWO,
+        b"3.0" => Level::THREE,
+        _ => Level::new(f.float(5)?).map_err(|e| f.error(5, e.to_string()))?,
     };
     let profile = Some(f.str(6)?).filter(|p| !p.is_empty());
     *last_time_s = time_s;
@@ -384,6 +380,7 @@ mod tests {
     use crate::workload::generator::{generate, GeneratorConfig};
 
     fn vm(id: &str, vcpus: u32, mem_mb: u64, level: f64, profile: Option<&str>) -> VmSpec {
+        let level = Level::new(level).unwrap();
         VmSpec {
             id: id.into(),
             vcpus,

@@ -2,6 +2,7 @@
 //! arrivals and departures in integer seconds. This is the one input of the
 //! cluster simulator; generators and trace readers only produce it.
 
+use crate::level::Level;
 /// One VM of a workload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VmSpec {
@@ -12,7 +13,7 @@ pub struct VmSpec {
     /// Memory in MB.
     pub mem_mb: u64,
     /// CPU oversubscription level (1.0, 2.0, 3.0, ...).
-    pub level: f64,
+    pub level: Level,
     /// Usage profile name, when known.
     pub profile: Option<String>,
 }

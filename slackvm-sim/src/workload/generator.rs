@@ -38,6 +38,7 @@ use super::events::{EventList, VmSpec};
 use super::levels::{check_level_shares, level_list, LevelError};
 use super::profile::{Profile, ProfileVariant};
 use super::usage::{draw_usage, VmUsage};
+use crate::level::Level;
 use crate::rng::Rng;
 
 /// A configuration that is not valid.
@@ -223,7 +224,7 @@ impl GeneratorConfigBuilder {
 struct Draft {
     vcpus: u32,
     mem_mb: u64,
-    level: f64,
+    level: Level,
     profile: usize,
     start_slice: u64,
     /// Exclusive end slice; `None`: alive to the end.

@@ -5,10 +5,11 @@
 //! (the `--levels` option).
 
 use super::events::EventList;
+use crate::level::Level;
 use crate::rng::Rng;
 
 /// The levels whose shares are given, in order: 1:1, 2:1, 3:1.
-pub const LEVELS: [f64; 3] = [1.0, 2.0, 3.0];
+pub const LEVELS: [Level; 3] = [Level::ONE, Level::TWO, Level::THREE];
 
 /// Level shares that do not sum to 100%.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,7 +38,7 @@ pub fn check_level_shares(shares_pct: [u32; 3]) -> Result<(), LevelError> {
 /// `count` levels: `ceil(pct * count / 100)` of each level in order 1.0,
 /// 2.0, 3.0 (exact integer arithmetic), shuffled, then cut to `count`.
 /// Shares must have been checked with [`check_level_shares`].
-pub fn level_list(shares_pct: [u32; 3], count: usize, rng: &mut Rng) -> Vec<f64> {
+pub fn level_list(shares_pct: [u32; 3], count: usize, rng: &mut Rng) -> Vec<Level> {
     let mut out = Vec::with_capacity(count + 3);
     for (&pct, &level) in shares_pct.iter().zip(&LEVELS) {
         let n = (u64::from(pct) * count as u64).div_ceil(100) as usize;
@@ -73,7 +74,7 @@ mod tests {
     use super::*;
     use crate::workload::events::VmSpec;
 
-    fn count(levels: &[f64], l: f64) -> usize {
+    fn count(levels: &[Level], l: f64) -> usize {
         levels.iter().filter(|&&x| x == l).count()
     }
 
@@ -99,7 +100,7 @@ mod tests {
             id: format!("v{i}"),
             vcpus: 1,
             mem_mb: 1,
-            level: 1.0,
+            level: Level::ONE,
             profile: None,
         };
         let mut a = EventList {

@@ -19,10 +19,11 @@ use std::path::{Path, PathBuf};
 use super::csvrows::{open_input, CsvRows};
 use super::levels::{check_level_shares, level_list};
 use super::readers::{Category, TraceError, TraceFormat, TraceRead};
+use crate::level::Level;
 use crate::rng::Rng;
 
 /// The levels a rule may give.
-pub const RULE_LEVELS: [f64; 3] = [1.0, 2.0, 3.0];
+pub const RULE_LEVELS: [Level; 3] = [Level::ONE, Level::TWO, Level::THREE];
 
 /// Huawei-East-1 flavours (vCPUs, GB) and the permille of their VMs on
 /// shared CPUs (the dataset's README).
@@ -86,11 +87,11 @@ pub enum LevelRule {
     /// A flavor file.
     Flavor(FlavorTable),
     /// By vmtable category: levels of interactive, delay-insensitive, unknown.
-    AzureCategory([f64; 3]),
+    AzureCategory([Level; 3]),
     /// By packing priority.
-    Priority(BTreeMap<i64, f64>),
+    Priority(BTreeMap<i64, Level>),
     /// Huawei's shared-CPU shares per flavour; the shared level.
-    HuaweiShared(f64),
+    HuaweiShared(Level),
     /// The levels of the event list.
     File,
 }
@@ -103,18 +104,18 @@ pub struct FlavorTable {
     /// Keyed by VM type (`vm_type,level`) or by shape (`vcpus,mem_gb,level`).
     pub by_type: bool,
     /// Key -> level; key `*` is the default.
-    pub levels: BTreeMap<String, f64>,
+    pub levels: BTreeMap<String, Level>,
 }
 
 /// Parses a level: `1`, `2.0`, `3:1`; one of [`RULE_LEVELS`].
-pub fn parse_level(text: &str) -> Option<f64> {
+pub fn parse_level(text: &str) -> Option<Level> {
     let t = text.trim();
     let t = t.strip_suffix(":1").unwrap_or(t);
-    let l: f64 = t.parse().ok()?;
+    let l = Level::new(t.parse().ok()?).ok()?;
     RULE_LEVELS.contains(&l).then_some(l)
 }
 
-fn parse_map(option: &'static str, text: &str) -> Result<Vec<(String, f64)>, RuleError> {
+fn parse_map(option: &'static str, text: &str) -> Result<Vec<(String, Level)>, RuleError> {
     text.split(',')
         .map(|kv| {
             let bad = || RuleError::Parse {
@@ -130,7 +131,7 @@ fn parse_map(option: &'static str, text: &str) -> Result<Vec<(String, f64)>, Rul
 impl LevelRule {
     /// Parses `--levels`; `shared_level` is `--shared-level` (for
     /// `huawei-shared`).
-    pub fn parse(text: &str, shared_level: f64) -> Result<LevelRule, RuleError> {
+    pub fn parse(text: &str, shared_level: Level) -> Result<LevelRule, RuleError> {
         let bad = |message: String| RuleError::Parse {
             option: "--levels",
             message,
@@ -144,7 +145,7 @@ impl LevelRule {
             ("huawei-shared", None) => Ok(LevelRule::HuaweiShared(shared_level)),
             ("flavor", Some(file)) => Ok(LevelRule::Flavor(FlavorTable::read(Path::new(file))?)),
             ("azure-category", arg) => {
-                let mut levels = [1.0, 3.0, 2.0];
+                let mut levels = [Level::ONE, Level::THREE, Level::TWO];
                 for (k, l) in arg.map_or(Ok(vec![]), |a| parse_map("--levels", a))? {
                     let c = match Category::parse_rule_key(&k) {
                         Some(c) => c,
@@ -155,7 +156,7 @@ impl LevelRule {
                 Ok(LevelRule::AzureCategory(levels))
             }
             ("priority", arg) => {
-                let mut map = BTreeMap::from([(0, 1.0), (1, 3.0)]);
+                let mut map = BTreeMap::from([(0, Level::ONE), (1, Level::THREE)]);
                 for (k, l) in arg.map_or(Ok(vec![]), |a| parse_map("--levels", a))? {
                     let p: i64 = k.parse().map_err(|_| bad(format!("`{k}` is not a priority number")))?;
                     map.insert(p, l);
@@ -188,7 +189,7 @@ impl LevelRule {
             ),
             LevelRule::AzureCategory(_) => "azure-category".into(),
             LevelRule::Priority(_) => "priority".into(),
-            LevelRule::HuaweiShared(s) => format!("huawei-shared-{}", l(*s)),
+            LevelRule::HuaweiShared(s) => format!("huawei-shared-{}", l(s.get())),
             LevelRule::File => "file".into(),
         }
     }
@@ -296,7 +297,7 @@ fn flavour(vcpus: u32, mem_mb: u64) -> Option<(u32, u64)> {
         .then_some((vcpus, mem_mb / 1024))
 }
 
-fn huawei_shared(vms: &mut [super::events::VmSpec], shared: f64, seed: u64) {
+fn huawei_shared(vms: &mut [super::events::VmSpec], shared: Level, seed: u64) {
     for (k, &(shape, permille)) in HUAWEI_SHARED.iter().enumerate() {
         let mut members: Vec<usize> = (0..vms.len())
             .filter(|&i| flavour(vms[i].vcpus, vms[i].mem_mb) == Some(shape))
@@ -305,12 +306,12 @@ fn huawei_shared(vms: &mut [super::events::VmSpec], shared: f64, seed: u64) {
         let on_shared = ((permille * n + 500) / 1000) as usize;
         Rng::derive(seed, "huawei-shared", k as u64).shuffle(&mut members);
         for (j, &i) in members.iter().enumerate() {
-            vms[i].level = if j < on_shared { shared } else { 1.0 };
+            vms[i].level = if j < on_shared { shared } else { Level::ONE };
         }
     }
     for v in vms.iter_mut() {
         if flavour(v.vcpus, v.mem_mb).is_none_or(|f| !HUAWEI_SHARED.iter().any(|(s, _)| *s == f)) {
-            v.level = 1.0;
+            v.level = Level::ONE;
         }
     }
 }

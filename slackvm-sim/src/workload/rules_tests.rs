@@ -14,7 +14,7 @@ fn trace(format: TraceFormat, shapes: &[(u32, u64)], attrs: Vec<VmAttr>) -> Trac
             id: format!("v{i}"),
             vcpus: c,
             mem_mb: gb * 1024,
-            level: 1.0,
+            level: Level::ONE,
             profile: None,
         })
         .collect();
@@ -33,7 +33,7 @@ fn trace(format: TraceFormat, shapes: &[(u32, u64)], attrs: Vec<VmAttr>) -> Trac
 }
 
 fn levels(t: &TraceRead) -> Vec<f64> {
-    t.list.vms.iter().map(|v| v.level).collect()
+    t.list.vms.iter().map(|v| v.level.get()).collect()
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn huawei_shared_gives_exact_seeded_counts_per_flavour() {
     let mut shapes = vec![(2, 4); 100];
     shapes.extend([(64, 128); 10]);
     shapes.extend([(1, 1); 3]);
-    let rule = LevelRule::parse("huawei-shared", 3.0).unwrap();
+    let rule = LevelRule::parse("huawei-shared", Level::THREE).unwrap();
     let mut a = trace(TraceFormat::Huawei, &shapes, vec![]);
     let counts = rule.apply(&mut a, 7).unwrap();
     // 65% of 100 2U4G, round(0.9 x 3) = 3 of the 1U1G; 64U128G dedicated.
@@ -53,7 +53,7 @@ fn huawei_shared_gives_exact_seeded_counts_per_flavour() {
     let mut c = trace(TraceFormat::Huawei, &shapes, vec![]);
     assert_eq!(rule.apply(&mut c, 8).unwrap(), counts);
     assert_ne!(levels(&a), levels(&c), "another seed draws other VMs");
-    let two = LevelRule::parse("huawei-shared", 2.0).unwrap();
+    let two = LevelRule::parse("huawei-shared", Level::TWO).unwrap();
     assert_eq!(two.apply(&mut c, 8).unwrap(), [45, 68, 0]);
     assert_eq!(two.name(), "huawei-shared-2:1");
 }
@@ -67,7 +67,7 @@ fn azure_category_on_the_v2_sample_with_overrides() {
             &ReadOptions::default(),
         )
         .unwrap();
-        LevelRule::parse(rule, 3.0)
+        LevelRule::parse(rule, Level::THREE)
             .unwrap()
             .apply(&mut t, 0)
             .unwrap();
@@ -79,7 +79,7 @@ fn azure_category_on_the_v2_sample_with_overrides() {
         read("azure-category:unknown=3,interactive=2:1"),
         vec![2.0, 3.0, 3.0]
     );
-    let e = LevelRule::parse("azure-category:batch=1", 3.0).unwrap_err();
+    let e = LevelRule::parse("azure-category:batch=1", Level::THREE).unwrap_err();
     assert!(e.to_string().contains("`batch`"), "{e}");
 }
 
@@ -95,31 +95,31 @@ fn priority_and_flavor_files() {
         &[(2, 4), (4, 8), (8, 16)],
         vec![attrs(0, 5), attrs(1, 6), attrs(1, 5)],
     );
-    LevelRule::parse("priority", 3.0)
+    LevelRule::parse("priority", Level::THREE)
         .unwrap()
         .apply(&mut t, 0)
         .unwrap();
     assert_eq!(levels(&t), vec![1.0, 3.0, 3.0]);
-    LevelRule::parse("priority:1=2", 3.0)
+    LevelRule::parse("priority:1=2", Level::THREE)
         .unwrap()
         .apply(&mut t, 0)
         .unwrap();
     assert_eq!(levels(&t), vec![1.0, 2.0, 2.0]);
     let flavors = sample("flavors.csv");
-    let rule = LevelRule::parse(&format!("flavor:{}", flavors.display()), 3.0).unwrap();
+    let rule = LevelRule::parse(&format!("flavor:{}", flavors.display()), Level::THREE).unwrap();
     rule.apply(&mut t, 0).unwrap();
     assert_eq!(levels(&t), vec![3.0, 2.0, 1.0]);
     let dir = crate::workload::readers::testing::temp_dir("flavor");
     let f = dir.join("types.csv");
     std::fs::write(&f, "vm_type,level\n5,2\n").unwrap();
-    let rule = LevelRule::parse(&format!("flavor:{}", f.display()), 3.0).unwrap();
+    let rule = LevelRule::parse(&format!("flavor:{}", f.display()), Level::THREE).unwrap();
     let e = rule.apply(&mut t, 0).unwrap_err().to_string();
     assert!(e.contains("VM `v1` (6) matches no row"), "{e}");
     let mut h = trace(TraceFormat::Huawei, &[(2, 4)], vec![]);
     let e = rule.apply(&mut h, 0).unwrap_err().to_string();
     assert!(e.contains("does not apply to the huawei format"), "{e}");
     std::fs::write(&f, "vm_type,level\n5,4\n").unwrap();
-    let e = LevelRule::parse(&format!("flavor:{}", f.display()), 3.0).unwrap_err();
+    let e = LevelRule::parse(&format!("flavor:{}", f.display()), Level::THREE).unwrap_err();
     assert!(e.to_string().contains("line 2, column 2 (`level`)"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -134,23 +134,23 @@ fn rules_refuse_formats_they_cannot_apply_to() {
     ];
     for (rule, format) in cases {
         let mut t = trace(format, &[(2, 4)], vec![]);
-        let e = LevelRule::parse(rule, 3.0)
+        let e = LevelRule::parse(rule, Level::THREE)
             .unwrap()
             .apply(&mut t, 0)
             .unwrap_err();
         assert!(matches!(e, RuleError::NotForFormat { .. }), "{rule}: {e}");
     }
     let mut t = trace(TraceFormat::Events, &[(2, 4); 4], vec![]);
-    let counts = LevelRule::parse("50/0/50", 3.0)
+    let counts = LevelRule::parse("50/0/50", Level::THREE)
         .unwrap()
         .apply(&mut t, 1)
         .unwrap();
     assert_eq!(counts, [2, 0, 2]);
-    assert!(LevelRule::parse("50/0/40", 3.0).is_err());
-    assert!(LevelRule::parse("gold", 3.0)
+    assert!(LevelRule::parse("50/0/40", Level::THREE).is_err());
+    assert!(LevelRule::parse("gold", Level::THREE)
         .unwrap_err()
         .to_string()
         .contains("unknown rule `gold`"));
-    assert_eq!(parse_level("3:1"), Some(3.0));
+    assert_eq!(parse_level("3:1"), Some(Level::THREE));
     assert_eq!(parse_level("2.5"), None);
 }

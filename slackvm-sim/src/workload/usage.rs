@@ -108,6 +108,7 @@ pub fn write_usage_csv<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::level::Level;
     use crate::workload::profile::AZURE2017_PROFILES;
 
     #[test]
@@ -126,7 +127,7 @@ mod tests {
             id: id.into(),
             vcpus: 1,
             mem_mb: 1,
-            level: 1.0,
+            level: Level::ONE,
             profile: None,
         };
         let list = EventList::from_spans(vec![vm("a"), vm("b")], &[(0, None), (720, None)]);

@@ -10,6 +10,7 @@
 
 use super::{progress_formula, Demand, HostModel, ModelOptions, Pools, Room, Usage};
 use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
+use crate::level::Level;
 
 /// State of a counting host.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -35,7 +36,7 @@ impl CountingHost {
 #[derive(Debug, Clone)]
 pub struct CountingModel<'a> {
     vms: &'a [ClusterVm],
-    levels: &'a [f64],
+    levels: &'a [Level],
     opts: ModelOptions,
     /// Per level index, what one vCPU counts at least: `1 / max(level, 1)`
     /// (a group counts at least its vCPUs / its smallest level, premium
@@ -45,11 +46,11 @@ pub struct CountingModel<'a> {
 
 impl<'a> CountingModel<'a> {
     /// A model for these VMs and levels (from one [`crate::cluster::Schedule`]).
-    pub fn new(vms: &'a [ClusterVm], levels: &'a [f64], opts: ModelOptions) -> Self {
+    pub fn new(vms: &'a [ClusterVm], levels: &'a [Level], opts: ModelOptions) -> Self {
         debug_assert!(levels.len() <= MAX_LEVELS);
         let mut min_cpu_per_vcpu = [0.0; MAX_LEVELS];
         for (m, &level) in min_cpu_per_vcpu.iter_mut().zip(levels) {
-            *m = 1.0 / level.max(1.0);
+            *m = 1.0 / level.get();
         }
         CountingModel {
             vms,
@@ -85,7 +86,7 @@ impl<'a> CountingModel<'a> {
             by_level: [0; MAX_LEVELS],
         };
         let mut count = 0u32;
-        for (i, &level) in self.levels.iter().enumerate() {
+        for (i, level) in self.levels.iter().map(|l| l.get()).enumerate() {
             if n[i] == 0 {
                 continue;
             }
@@ -111,7 +112,7 @@ impl<'a> CountingModel<'a> {
     /// least vCPUs / level both to its own group and to the shared one
     /// (whose smallest level may become its level).
     fn floor_before_vm(&self, host: &CountingHost, p: &Parts, i: usize) -> f64 {
-        let level = self.levels[i];
+        let level = self.levels[i].get();
         if level <= 1.0 {
             return (host.cpus - p.by_level[i] + host.a[i]) as f64;
         }
@@ -222,14 +223,10 @@ impl HostModel for CountingModel<'_> {
             level_idx: usize::from(v.level_idx),
             cpus: f64::from(v.vcpus) * self.min_cpu_per_vcpu[usize::from(v.level_idx)],
             mem_mb: v.mem_mb,
-            // Adding vCPUs to a group never raises its count by more than
-            // them (levels >= 1; below level 1 the quotient can), plus the
+            // Levels are >= 1 (`Level` is validated), so adding vCPUs to a
+            // group never raises its count by more than them, plus the
             // host's [`Room::extra_cpu_growth`].
-            max_cpu_growth: if v.level >= 1.0 {
-                u64::from(v.vcpus)
-            } else {
-                (f64::from(v.vcpus) / v.level).ceil() as u64 + 1
-            },
+            max_cpu_growth: u64::from(v.vcpus),
         }
     }
     fn level_count(&self) -> usize {
@@ -247,10 +244,14 @@ impl HostModel for CountingModel<'_> {
     fn pools(&self, host: &CountingHost) -> Pools {
         let p = self.parts(&host.a, &host.n);
         let share = p.shared < p.separate;
-        let first_over = self.levels.iter().position(|&l| l > 1.0).unwrap_or(0);
+        let first_over = self
+            .levels
+            .iter()
+            .position(|&l| l > Level::ONE)
+            .unwrap_or(0);
         let mut out = Pools::default();
         for (i, &level) in self.levels.iter().enumerate() {
-            if share && level > 1.0 {
+            if share && level > Level::ONE {
                 out.of_level[i] = first_over as u8;
             } else {
                 out.of_level[i] = i as u8;

@@ -13,6 +13,7 @@
 
 use super::{progress_formula, Demand, HostModel, Pools, Room, Usage};
 use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
+use crate::level::Level;
 
 /// State of a shared-pool host.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -29,7 +30,7 @@ pub struct SharedPoolHost {
 #[derive(Debug, Clone)]
 pub struct SharedPoolModel<'a> {
     vms: &'a [ClusterVm],
-    levels: &'a [f64],
+    levels: &'a [Level],
     capacity: Usage,
     ratio: f64,
 }
@@ -40,11 +41,14 @@ impl<'a> SharedPoolModel<'a> {
     /// there is none).
     pub fn new(
         vms: &'a [ClusterVm],
-        levels: &'a [f64],
+        levels: &'a [Level],
         capacity: Usage,
         ratio: Option<f64>,
     ) -> Self {
-        let smallest = levels.iter().copied().find(|&l| l > 1.0).unwrap_or(1.0);
+        let smallest = levels
+            .iter()
+            .find(|&&l| l > Level::ONE)
+            .map_or(1.0, |l| l.get());
         let ratio = ratio
             .filter(|r| r.is_finite() && *r >= 1.0)
             .unwrap_or(smallest);
@@ -65,7 +69,7 @@ impl<'a> SharedPoolModel<'a> {
     fn with(&self, host: &SharedPoolHost, vm: usize) -> SharedPoolHost {
         let v = &self.vms[vm];
         let mut h = host.clone();
-        if v.level <= 1.0 {
+        if v.level == Level::ONE {
             h.pinned += u64::from(v.vcpus);
         } else {
             h.shared_vcpus += u64::from(v.vcpus);
@@ -103,7 +107,7 @@ impl HostModel for SharedPoolModel<'_> {
     fn remove(&self, host: &mut SharedPoolHost, vm: usize) {
         let v = &self.vms[vm];
         debug_assert!(host.vms > 0 && host.mem_mb >= v.mem_mb);
-        if v.level <= 1.0 {
+        if v.level == Level::ONE {
             host.pinned -= u64::from(v.vcpus);
         } else {
             host.shared_vcpus -= u64::from(v.vcpus);
@@ -137,7 +141,7 @@ impl HostModel for SharedPoolModel<'_> {
     }
     fn demand(&self, vm: usize) -> Demand {
         let v = &self.vms[vm];
-        let per_vcpu = if v.level <= 1.0 {
+        let per_vcpu = if v.level == Level::ONE {
             1.0
         } else {
             1.0 / self.ratio
@@ -162,17 +166,21 @@ impl HostModel for SharedPoolModel<'_> {
     /// 1:1 levels: their pinned cores; every oversubscribed level: one
     /// pool of all the host's CPUs not pinned.
     fn pools(&self, host: &SharedPoolHost) -> Pools {
-        let first_over = self.levels.iter().position(|&l| l > 1.0).unwrap_or(0);
+        let first_over = self
+            .levels
+            .iter()
+            .position(|&l| l > Level::ONE)
+            .unwrap_or(0);
         let mut out = Pools::default();
         for (i, &level) in self.levels.iter().enumerate() {
-            if level <= 1.0 {
+            if level == Level::ONE {
                 out.of_level[i] = i as u8;
                 out.cpus[i] = host.pinned as f64;
             } else {
                 out.of_level[i] = first_over as u8;
             }
         }
-        if self.levels.iter().any(|&l| l > 1.0) {
+        if self.levels.iter().any(|&l| l > Level::ONE) {
             out.cpus[first_over] = self.capacity.cpus.saturating_sub(host.pinned) as f64;
         }
         out

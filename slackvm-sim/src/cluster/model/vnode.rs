@@ -31,8 +31,7 @@ impl VnodeModel {
     /// topology `topo`.
     pub fn new(vms: &[ClusterVm], ids: &[String], topo: Arc<Topology>, opts: HostOptions) -> Self {
         // Schedule::new validated every level.
-        let level_of =
-            |v: &ClusterVm| Level::new(v.level).expect("a schedule holds only valid levels");
+        let level_of = |v: &ClusterVm| v.level;
         let requests = vms
             .iter()
             .zip(ids)

@@ -35,6 +35,7 @@ pub use huawei::{parse_huawei, read_huawei};
 use std::path::Path;
 
 use super::events::{EventList, VmSpec};
+use crate::level::Level;
 
 /// The formats a trace can be read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,7 +247,7 @@ pub(crate) fn vm(id: String, vcpus: u32, mem_mb: u64) -> VmSpec {
         id,
         vcpus,
         mem_mb,
-        level: 1.0,
+        level: Level::ONE,
         profile: None,
     }
 }
