@@ -178,7 +178,7 @@ impl Host {
     }
 
     /// Releases the vNode's unused CPUs, last added first.
-    fn shrink(&mut self, vi: usize) -> Vec<usize> {
+    pub(super) fn shrink(&mut self, vi: usize) -> Vec<usize> {
         let unused = self.vnodes[vi].unused() as usize;
         let mut released = Vec::with_capacity(unused);
         for _ in 0..unused {
@@ -200,15 +200,12 @@ impl Host {
                 vm: name.to_string(),
             })?;
         let vi = entry.vnode;
-        let vnode = &mut self.vnodes[vi];
-        let pos = vnode
-            .consumers
-            .iter()
-            .position(|c| c.name == name)
-            .expect("VM listed on the host but not in its vNode");
-        vnode.consumers.remove(pos);
-        vnode.alloc_vcpus -= u64::from(entry.vcpus);
-        let released = self.shrink(vi);
+        // Held by memory only after quirk `replay-drop-per-resource`.
+        let released = if self.take_consumer(vi, name) {
+            self.shrink(vi)
+        } else {
+            Vec::new()
+        };
         self.mem.remove(name);
         Ok(Removal {
             vm: name.to_string(),

@@ -89,8 +89,13 @@ impl MemPool {
         if let Some(pos) = self.consumers.iter().position(|(n, _)| n == name) {
             let (_, mem) = self.consumers.remove(pos);
             self.alloc_mb -= mem;
-            self.size_mb -= self.unused_mb();
+            self.shrink();
         }
+    }
+
+    /// Releases the MB the pool could release now (as after a removal).
+    pub(super) fn shrink(&mut self) {
+        self.size_mb -= self.unused_mb();
     }
 
     pub(super) fn check(&self) -> Result<(), String> {

@@ -33,6 +33,37 @@ pub struct Quirks {
     /// ignores its size). Off by default: the output is what this host
     /// would have recorded.
     pub replay_copy_records: bool,
+    /// Replay quirk `replay-absent-removal-shrinks`: the departure of a VM
+    /// the host does not hold (refused, or dropped by
+    /// `replay-drop-unreported`) still runs the shrink of its level's vNode
+    /// and of the memory pool. Prototype (jacquetpi/slackvm 6fdbf63): the
+    /// replay loop (`schedulerlocal.py` 43-47) removes every VM it can
+    /// build at its last sighting; the pool's removal (`subsetmanager.py`
+    /// 1007-1017) calls the CPU then the memory manager, stopping at the
+    /// first with no vNode of the VM's level; each (lines 62-67) takes the
+    /// VM out of that vNode's consumer list, only warning when it is not
+    /// there (`subset.py` 182-186), then shrinks the vNode unconditionally.
+    /// The shrink's `floor((cap * r - alloc) / r)` in floating point
+    /// (`subsetoversubscription.py` 123-134) is not idempotent at levels
+    /// such as 1.2 (a 31-CPU vNode emptied by a removal keeps 1 CPU), so
+    /// this extra shrink can release a CPU.
+    pub replay_absent_removal_shrinks: bool,
+    /// Replay quirk `replay-drop-per-resource`: with
+    /// `replay-drop-unreported`, a VM missing from one resource's records
+    /// (CPU or memory) at a timestamp is dropped from that resource only.
+    /// Prototype: the monitoring pass runs per manager (CPU then memory);
+    /// each vNode (`subset.py` 581-585, 401-409) takes out of its own
+    /// consumer list the VMs with no record under its `subset` id at that
+    /// timestamp, and the manager shrinks the vNodes that lost one
+    /// (`subsetmanager.py` 256-257); the other resource keeps the VM.
+    pub replay_drop_per_resource: bool,
+    /// Replay quirk `replay-drop-skips-next`: with `replay-drop-unreported`,
+    /// the VM listed right after each dropped one in its vNode (deployment
+    /// order) is not checked at that timestamp, so it stays even when it
+    /// is unreported too. Prototype: that loop (`subset.py` 403-408)
+    /// deletes a VM from the consumer list it is iterating over, which
+    /// shifts the next VM into the position the loop has just passed.
+    pub replay_drop_skips_next: bool,
 }
 
 /// The layer whose behaviour a quirk changes.
@@ -72,7 +103,7 @@ pub struct QuirkInfo {
 }
 
 /// THE quirk table, in documentation order.
-pub const QUIRKS: [QuirkInfo; 8] = [
+pub const QUIRKS: [QuirkInfo; 11] = [
     QuirkInfo {
         name: "empty-vnode-first-free",
         layer: QuirkLayer::Host,
@@ -129,6 +160,27 @@ pub const QUIRKS: [QuirkInfo; 8] = [
         effect: "VM records and vNode usage are copied from the input trace instead of recomputed for the replayed host",
         flag: |q| &mut q.replay_copy_records,
     },
+    QuirkInfo {
+        name: "replay-absent-removal-shrinks",
+        layer: QuirkLayer::Replay,
+        default_on: false,
+        effect: "the departure of a VM the host does not hold (refused or dropped) still shrinks its level's vNode and the memory pool",
+        flag: |q| &mut q.replay_absent_removal_shrinks,
+    },
+    QuirkInfo {
+        name: "replay-drop-per-resource",
+        layer: QuirkLayer::Replay,
+        default_on: false,
+        effect: "with replay-drop-unreported, a VM missing from one resource's records (cpu or mem) is dropped from that resource only",
+        flag: |q| &mut q.replay_drop_per_resource,
+    },
+    QuirkInfo {
+        name: "replay-drop-skips-next",
+        layer: QuirkLayer::Replay,
+        default_on: false,
+        effect: "with replay-drop-unreported, the VM listed right after each dropped one in its vNode is not checked at that timestamp",
+        flag: |q| &mut q.replay_drop_skips_next,
+    },
 ];
 
 /// Names accepted by [`Quirks::set`], in documentation order (from [`QUIRKS`]).
@@ -153,6 +205,9 @@ impl Quirks {
             replay_first_step_clamp: false,
             replay_drop_unreported: false,
             replay_copy_records: false,
+            replay_absent_removal_shrinks: false,
+            replay_drop_per_resource: false,
+            replay_drop_skips_next: false,
         };
         for info in &QUIRKS {
             *(info.flag)(&mut q) = on(info);
@@ -241,6 +296,8 @@ mod tests {
         assert!(d.empty_vnode_first_free && d.balance_mixed_units);
         assert!(!d.replay_mem_kib && !d.socket_as_numa && !d.keep_vnode_after_rollback);
         assert!(!d.replay_first_step_clamp && !d.replay_drop_unreported);
+        assert!(!d.replay_absent_removal_shrinks && !d.replay_drop_per_resource);
+        assert!(!d.replay_drop_skips_next);
         assert!(Quirks::prototype().iter().all(|(_, on)| on));
         assert!(Quirks::fixed().iter().all(|(_, on)| !on));
         assert_eq!(
@@ -282,6 +339,9 @@ mod tests {
         assert!(help.contains("socket-as-numa [topology, default off]"));
         assert!(help.contains("replay-mem-kib [replay, default off]"));
         assert!(help.contains("replay-copy-records [replay, default off]"));
-        assert_eq!(QUIRK_NAMES.len(), 8);
+        assert!(help.contains("replay-absent-removal-shrinks [replay, default off]"));
+        assert!(help.contains("replay-drop-per-resource [replay, default off]"));
+        assert!(help.contains("replay-drop-skips-next [replay, default off]"));
+        assert_eq!(QUIRK_NAMES.len(), 11);
     }
 }

@@ -9,6 +9,7 @@ use super::replayer::Replayer;
 use super::summary::{record_series, SeriesPoint};
 use super::view::VNodeView;
 use super::ReplayError;
+use crate::host::HostResource;
 use crate::scheduler::LocalScheduler;
 use crate::trace::{global_row, snapshot, DscShape, Res, Row, TraceWriter, VNodeSnapshot, VmId};
 
@@ -29,11 +30,28 @@ impl Replayer<'_> {
             .try_for_each(|res| self.emit_res(tmp, res, &views[res.index()], out));
         self.views = views;
         result?;
-        for i in std::mem::take(&mut self.unreported) {
-            self.dirty = true;
-            let _ = self.host.remove(&self.learnt.vms[i as usize].uuid);
-        }
+        self.drop_unreported();
         Ok(())
+    }
+
+    /// Drops the VMs [`Self::note_unreported`] listed: from the resource
+    /// that did not report them with `replay-drop-per-resource` (the
+    /// prototype), else from the host.
+    fn drop_unreported(&mut self) {
+        let per_resource = self.opts.host.quirks.replay_drop_per_resource;
+        for (i, res) in std::mem::take(&mut self.unreported) {
+            self.dirty = true;
+            let uuid = &self.learnt.vms[i as usize].uuid;
+            if per_resource {
+                let res = match res {
+                    Res::Cpu => HostResource::Cpu,
+                    Res::Mem => HostResource::Mem,
+                };
+                self.host.drop_from(uuid, res);
+            } else {
+                let _ = self.host.remove(uuid);
+            }
+        }
     }
 
     fn emit_res(
@@ -74,13 +92,23 @@ impl Replayer<'_> {
     }
 
     /// With `replay-drop-unreported`, the vNode's VMs with no row at this
-    /// timestamp are removed once its rows are written.
+    /// timestamp are dropped once the timestamp's rows are written. With
+    /// `replay-drop-skips-next`, the VM right after each dropped one (in
+    /// the vNode's deployment order) is not checked, as in the prototype's
+    /// loop that deletes from the list it iterates over.
     pub(super) fn note_unreported(&mut self, res: Res, v: &VNodeView) {
-        if self.opts.host.quirks.replay_drop_unreported {
-            for &hosted in &v.vms {
-                if !self.step.reported(res.index(), v.id, hosted) {
-                    self.unreported.push(hosted);
-                }
+        let quirks = self.opts.host.quirks;
+        if !quirks.replay_drop_unreported {
+            return;
+        }
+        let mut skip = false;
+        for &hosted in &v.vms {
+            if std::mem::take(&mut skip) {
+                continue;
+            }
+            if !self.step.reported(res.index(), v.id, hosted) {
+                self.unreported.push((hosted, res));
+                skip = quirks.replay_drop_skips_next;
             }
         }
     }

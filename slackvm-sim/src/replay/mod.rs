@@ -46,6 +46,8 @@ pub mod files;
 mod first_pass;
 mod fxhash;
 mod input;
+#[cfg(test)]
+mod quirk_tests;
 mod recompute;
 mod replayer;
 mod shortage;

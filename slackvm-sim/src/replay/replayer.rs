@@ -33,8 +33,9 @@ pub(super) struct Replayer<'a> {
     pub dirty: bool,
     next_arrival: usize,
     next_departure: usize,
-    /// VMs to remove after this timestamp's rows (a quirk), reused.
-    pub unreported: Vec<u32>,
+    /// VMs to drop after this timestamp's rows, with the resource that did
+    /// not report them (quirk `replay-drop-unreported`), reused.
+    pub unreported: Vec<(u32, Res)>,
     /// CPU shortage per level (recomputed replays).
     pub shortage: ShortageTracker,
 }
@@ -201,8 +202,25 @@ impl<'a> Replayer<'a> {
             }
             self.next_departure += 1;
             if vm.last_s == previous {
-                // Refused or already gone: nothing to free, as in the prototype.
                 self.dirty = true;
+                self.depart(vm);
+            }
+        }
+    }
+
+    /// Removes a departing VM. Refused or already gone: nothing to free,
+    /// but with `replay-absent-removal-shrinks` its level's vNode and the
+    /// memory pool still shrink, as the prototype's removal does for every
+    /// VM it can build (vCPUs, memory and level known).
+    fn depart(&mut self, vm: &VmTrace) {
+        let shrinks = self.opts.host.quirks.replay_absent_removal_shrinks;
+        let level = match (vm.vcpus, vm.mem, vm.level) {
+            (Some(_), Some(_), Some(level)) if shrinks => Level::new(level).ok(),
+            _ => None,
+        };
+        match level {
+            Some(level) => self.host.remove_shrinking(&vm.uuid, level),
+            None => {
                 let _ = self.host.remove(&vm.uuid);
             }
         }
