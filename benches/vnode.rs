@@ -16,7 +16,7 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use slackvm_sim::host::{Host, HostOptions};
-use slackvm_sim::scheduler::{LocalScheduler, VmRequest};
+use slackvm_sim::scheduler::VmRequest;
 use slackvm_sim::topology::{self, Topology};
 use slackvm_sim::Level;
 use std::hint::black_box;

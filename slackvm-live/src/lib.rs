@@ -2,7 +2,7 @@
 //!
 //! Live mode of SlackVM: the prototype's two HTTP daemons rebuilt on axum +
 //! tokio. The local daemon drives THE local scheduler of `slackvm-sim`
-//! ([`slackvm_sim::Host`] through [`slackvm_sim::LocalScheduler`]); nothing
+//! ([`slackvm_sim::Host`] through its public methods); nothing
 //! of the scheduling logic is rewritten here.
 //!
 //! Map of the crate:

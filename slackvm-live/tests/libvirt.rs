@@ -13,7 +13,6 @@ use slackvm_live::hypervisor::domain_xml::{self, DomainTemplate};
 use slackvm_live::hypervisor::libvirt::LibvirtBackend;
 use slackvm_live::local::{self, LocalCore, LocalOptions};
 use slackvm_live::params::DiskPolicy;
-use slackvm_sim::scheduler::LocalScheduler;
 use slackvm_sim::{Host, HostOptions};
 use std::sync::Arc;
 use virt::connect::Connect;

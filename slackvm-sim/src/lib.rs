@@ -39,7 +39,7 @@
 //! replay, the cluster model and the live daemon drive):
 //!
 //! ```
-//! use slackvm_sim::{topology, Host, HostOptions, Level, LocalScheduler, VmRequest};
+//! use slackvm_sim::{topology, Host, HostOptions, Level, VmRequest};
 //! use std::sync::Arc;
 //!
 //! let topo = Arc::new(topology::preset("host-32")?); // 32 CPUs, 128 GB
@@ -119,7 +119,5 @@ pub mod workload;
 
 pub use host::{Host, HostOptions, Quirks};
 pub use level::{Level, LevelError};
-pub use scheduler::{
-    DeployError, LocalScheduler, Placement, Removal, RemoveError, VmInfo, VmRequest,
-};
+pub use scheduler::{DeployError, Placement, Removal, RemoveError, VmInfo, VmRequest};
 pub use topology::Topology;

@@ -9,7 +9,7 @@ use crate::host::{Host, HostOptions};
 use crate::level::Level;
 use crate::pyfmt::round4;
 use crate::rng::Rng;
-use crate::scheduler::{LocalScheduler, VmRequest};
+use crate::scheduler::VmRequest;
 use crate::topology::Topology;
 use crate::trace::{
     global_row, snapshot, DscShape, HostSnapshot, Res, TraceError, TraceWriter, VNodeSnapshot, VmId,

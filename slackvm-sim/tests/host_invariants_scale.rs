@@ -5,7 +5,7 @@
 //! `SLACKVM_HOST_CASES=100000 cargo test --release -p slackvm-sim --test host_invariants_scale`.
 
 use proptest::prelude::*;
-use slackvm_sim::scheduler::{LocalScheduler, VmRequest};
+use slackvm_sim::scheduler::VmRequest;
 use slackvm_sim::topology::synthetic;
 use slackvm_sim::{Host, HostOptions, Level, Quirks};
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The local daemon: THE local scheduler of `slackvm-sim` ([`Host`],
-//! driven only through [`LocalScheduler`]) and a hypervisor backend. The
+//! driven only through its public methods) and a hypervisor backend. The
 //! scheduler state ([`LocalCore`]) sits behind a lock that is NEVER held
 //! across a hypervisor call: a deployment reserves its CPUs and memory in
 //! the scheduler, the hypervisor starts the VM with no lock held, then the
@@ -15,7 +15,7 @@ pub use routes::{router, LocalDaemon, LocalOptions};
 
 use crate::hypervisor::{FoundVm, Hypervisor, HypervisorError, VmSpec};
 use serde_json::{json, Map, Value};
-use slackvm_sim::scheduler::{DeployError, LocalScheduler, RemoveError, VmRequest};
+use slackvm_sim::scheduler::{DeployError, RemoveError, VmRequest};
 use slackvm_sim::Host;
 use std::collections::BTreeMap;
 use std::sync::Arc;

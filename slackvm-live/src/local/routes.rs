@@ -16,7 +16,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde_json::json;
-use slackvm_sim::scheduler::{DeployError, LocalScheduler};
+use slackvm_sim::scheduler::DeployError;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 

@@ -66,7 +66,7 @@ impl Host {
         )
     }
 
-    /// Dry run of [`crate::LocalScheduler::deploy`]: the same checks in the
+    /// Dry run of [`Host::deploy`]: the same checks in the
     /// same order (request, CPU, memory) and the same error, or where the
     /// VM would go and how much the host would grow. Never changes the host.
     pub fn probe(&self, req: &VmRequest) -> Result<Probe, DeployError> {

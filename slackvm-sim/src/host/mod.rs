@@ -32,9 +32,7 @@ pub use vnode::VNode;
 pub use crate::scheduler::{HostStatus, ResourceStatus, VNodeStatus};
 
 use crate::level::Level;
-use crate::scheduler::{
-    DeployError, LocalScheduler, Placement, Removal, RemoveError, VmInfo, VmRequest,
-};
+use crate::scheduler::{DeployError, Placement, Removal, RemoveError, VmInfo, VmRequest};
 use crate::topology::Topology;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -163,32 +161,42 @@ impl Host {
     }
 }
 
-impl LocalScheduler for Host {
-    fn deploy(&mut self, request: &VmRequest) -> Result<Placement, DeployError> {
+/// The interface every driver uses (replay, cluster `vnode` model, trace
+/// generator, live daemon): there is one local scheduler, so these are
+/// plain methods, not a trait.
+impl Host {
+    /// Places a VM (CPU first, then memory; all or nothing): a
+    /// [`Host::probe`] then its commit. A refusal leaves the host unchanged.
+    pub fn deploy(&mut self, request: &VmRequest) -> Result<Placement, DeployError> {
         let out = self.deploy_inner(request);
         self.debug_check();
         out
     }
 
-    fn remove(&mut self, name: &str) -> Result<Removal, RemoveError> {
+    /// Removes a VM; its vNode and the memory pool shrink.
+    pub fn remove(&mut self, name: &str) -> Result<Removal, RemoveError> {
         let out = self.remove_inner(name);
         self.debug_check();
         out
     }
 
-    fn status(&self) -> HostStatus {
+    /// Free resources and per-vNode capacities.
+    pub fn status(&self) -> HostStatus {
         status::status(self)
     }
 
-    fn progress(&self, vcpus: u32, mem_mb: u64, level: Level) -> f64 {
+    /// Progress toward the ideal memory-per-core ratio if such a VM were added.
+    pub fn progress(&self, vcpus: u32, mem_mb: u64, level: Level) -> f64 {
         progress::progress(self, vcpus, mem_mb, level)
     }
 
-    fn list(&self) -> Vec<String> {
+    /// Names of hosted VMs, sorted.
+    pub fn list(&self) -> Vec<String> {
         self.vms.keys().cloned().collect()
     }
 
-    fn vm(&self, name: &str) -> Option<VmInfo> {
+    /// One hosted VM.
+    pub fn vm(&self, name: &str) -> Option<VmInfo> {
         let e = self.vms.get(name)?;
         Some(VmInfo {
             name: name.to_string(),
@@ -199,7 +207,8 @@ impl LocalScheduler for Host {
         })
     }
 
-    fn pinning(&self) -> BTreeMap<String, Vec<u32>> {
+    /// CPU ids every hosted VM is pinned to.
+    pub fn pinning(&self) -> BTreeMap<String, Vec<u32>> {
         let sets = self.pinning_sets();
         self.vms
             .iter()

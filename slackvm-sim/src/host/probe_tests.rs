@@ -2,7 +2,7 @@
 //! it (same vNode, same growth, same refusal) and never changes the host.
 
 use super::*;
-use crate::scheduler::{DeployError, LocalScheduler, VmRequest};
+use crate::scheduler::{DeployError, VmRequest};
 use crate::topology::{preset, synthetic};
 use proptest::prelude::*;
 

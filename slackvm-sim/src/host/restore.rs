@@ -136,7 +136,7 @@ impl Host {
 
 #[cfg(test)]
 mod tests {
-    use crate::scheduler::{LocalScheduler, VmRequest};
+    use crate::scheduler::VmRequest;
     use crate::{Host, HostOptions};
     use std::sync::Arc;
 

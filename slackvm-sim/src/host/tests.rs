@@ -2,7 +2,7 @@
 //! proptest invariants over random deploy/remove sequences.
 
 use super::*;
-use crate::scheduler::{DeployError, LocalScheduler, VmRequest};
+use crate::scheduler::{DeployError, VmRequest};
 use crate::topology::{preset, synthetic};
 use proptest::prelude::*;
 

@@ -111,7 +111,7 @@ impl<'a> VNodeView<'a> {
 #[cfg(test)]
 mod tests {
     use crate::level::Level;
-    use crate::scheduler::{LocalScheduler, VmRequest};
+    use crate::scheduler::VmRequest;
     use crate::topology::preset;
     use crate::{Host, HostOptions};
     use std::sync::Arc;

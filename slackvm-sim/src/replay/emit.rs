@@ -10,7 +10,6 @@ use super::summary::{record_series, SeriesPoint};
 use super::view::VNodeView;
 use super::ReplayError;
 use crate::host::HostResource;
-use crate::scheduler::LocalScheduler;
 use crate::trace::{global_row, snapshot, DscShape, Res, Row, TraceWriter, VNodeSnapshot, VmId};
 
 impl Replayer<'_> {

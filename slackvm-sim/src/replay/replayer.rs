@@ -12,7 +12,7 @@ use super::{ReplayError, ReplayOptions, TraceSource};
 use crate::host::Host;
 use crate::level::Level;
 use crate::pyfmt;
-use crate::scheduler::{DeployError, LocalScheduler, VmRequest};
+use crate::scheduler::{DeployError, VmRequest};
 use crate::topology::Topology;
 use crate::trace::{RecKind, Record, Res, TraceWriter};
 use std::path::PathBuf;

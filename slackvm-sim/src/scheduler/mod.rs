@@ -1,16 +1,17 @@
-//! The one interface every driver of a local scheduler uses: the offline
-//! replay, the cluster simulator's `vnode` host model and the live daemon.
-//! It says nothing about time, traces or hypervisors, so the same
-//! implementation ([`crate::host::Host`]) serves simulated and real hosts.
-//! Requests, answers and the host status ([`status`]) are defined here,
-//! beside the interface; `host` depends on this module, never the reverse.
+//! The vocabulary of the local scheduler's interface: requests, answers,
+//! errors and the host status ([`HostStatus`]) that every driver (the offline
+//! replay, the cluster simulator's `vnode` host model, the trace generator
+//! and the live daemon) exchanges with [`crate::host::Host`] through its
+//! methods `deploy`, `remove`, `status`, `progress`, `list`, `vm` and
+//! `pinning`. There is one local scheduler, so there is no trait. It says
+//! nothing about time, traces or hypervisors; `host` depends on this
+//! module, never the reverse.
 
 mod status;
 
 pub use status::{HostStatus, ResourceStatus, VNodeStatus};
 
 use crate::level::Level;
-use std::collections::BTreeMap;
 
 /// A request to host a VM.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,22 +139,4 @@ pub enum RemoveError {
         /// VM name.
         vm: String,
     },
-}
-
-/// The local scheduler of one host.
-pub trait LocalScheduler {
-    /// Places a VM (CPU first, then memory; all or nothing).
-    fn deploy(&mut self, request: &VmRequest) -> Result<Placement, DeployError>;
-    /// Removes a VM; its vNode and the memory pool shrink.
-    fn remove(&mut self, name: &str) -> Result<Removal, RemoveError>;
-    /// Free resources and per-vNode capacities.
-    fn status(&self) -> HostStatus;
-    /// Progress toward the ideal memory-per-core ratio if such a VM were added.
-    fn progress(&self, vcpus: u32, mem_mb: u64, level: Level) -> f64;
-    /// Names of hosted VMs, sorted.
-    fn list(&self) -> Vec<String>;
-    /// One hosted VM.
-    fn vm(&self, name: &str) -> Option<VmInfo>;
-    /// CPU ids every hosted VM is pinned to.
-    fn pinning(&self) -> BTreeMap<String, Vec<u32>>;
 }

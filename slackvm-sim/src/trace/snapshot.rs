@@ -216,7 +216,7 @@ pub fn global_row(tmp: u64, res: Res, val: Option<f64>, config: f64) -> Row<'sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::{LocalScheduler, VmRequest};
+    use crate::scheduler::VmRequest;
     use crate::topology;
     use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! The topology-aware host model: every host is a real
 //! [`crate::host::Host`] (vNodes on a topology, the local scheduler of
-//! docs/scheduler.md), driven through [`crate::scheduler::LocalScheduler`].
+//! docs/scheduler.md), driven through its methods (`probe_capacity`, `deploy`, `remove`).
 //! Whether a VM fits is the host's own dry run ([`Host::probe_capacity`]:
 //! by shape, so a class of VMs probes alike), so the
 //! fit rules exist once; deployment is that probe and its commit.
@@ -9,7 +9,7 @@ use super::{Demand, HostModel, Pools, Room, Usage};
 use crate::cluster::schedule::{ClusterVm, MAX_LEVELS};
 use crate::host::{Host, HostOptions};
 use crate::level::Level;
-use crate::scheduler::{LocalScheduler, VmRequest};
+use crate::scheduler::VmRequest;
 use crate::topology::Topology;
 use std::sync::Arc;
 
