@@ -11,7 +11,7 @@
 //!   level: per resource, the VM is taken out if held and the resource
 //!   shrinks either way (quirk `replay-absent-removal-shrinks`).
 //!
-//! [`crate::LocalScheduler::remove`] of a VM held by one resource only
+//! [`Host::remove`] of a VM held by one resource only
 //! frees that resource.
 
 use super::Host;
@@ -108,7 +108,7 @@ impl Host {
 mod tests {
     use super::*;
     use crate::host::{HostOptions, Quirks};
-    use crate::scheduler::{LocalScheduler, VmRequest};
+    use crate::scheduler::VmRequest;
     use crate::topology::preset;
     use proptest::prelude::*;
     use std::sync::Arc;
