@@ -5,48 +5,166 @@
 //! - `huawei`: the same workload written in the Huawei-East-1 format with
 //!   decimal times, as the real file (`sweep scale --export-huawei`);
 //! - `vmtable`: an Azure V2 vmtable of 100,000 VMs (long base64-like ids,
-//!   float CPU columns, bucket labels), like the real file.
+//!   float CPU columns, bucket labels), like the real file;
+//! - `huawei_230k_e2e`: end to end on a 230,000-row Huawei-format trace
+//!   (115,000 VMs of Huawei-like flavours, what `sweep scale --vms 115000
+//!   --hosts 50 --host-cpus 64 --host-mem-gb 128 --levels 100/0/0
+//!   --catalogue huawei-like.yaml --export-huawei` writes): read, levels
+//!   (every VM 1:1), schedule, first-fit on 50 hosts of 64 CPUs / 128 GB,
+//!   as `sweep scale --trace` does minus the file system.
 //!
-//! Run: `cargo bench --bench readers -- --warm-up-time 1 --measurement-time 3`.
+//! Each is measured twice: group `readers` in wall time, group
+//! `readers_cpu` in this thread's CPU time (`common/cpu_clock.rs`), which
+//! a shared machine disturbs much less.
+//!
+//! Run: `cargo bench --bench readers -- --warm-up-time 1 --measurement-time 3`
+//! (`readers_cpu/` for the CPU-time group only).
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+#[path = "common/cpu_clock.rs"]
+mod cpu_clock;
+
+use criterion::measurement::Measurement;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use slackvm_sim::cluster::model::ModelKind;
+use slackvm_sim::cluster::schedule::EventOrder;
 use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
-use slackvm_sim::sweep::scale::{write_huawei, write_vmtable};
+use slackvm_sim::cluster::PolicyKind;
+use slackvm_sim::sweep::host::HostSpec;
+use slackvm_sim::sweep::scale::{run_schedule, write_huawei, write_vmtable, ScaleConfig};
+use slackvm_sim::sweep::trace::{leveled_schedule_owned, Oversize, TraceSpec};
 use slackvm_sim::workload::{
-    parse_azure_vmtable, parse_huawei, read_event_list, write_event_csv, Catalogue,
+    parse_azure_vmtable, parse_huawei, read_event_list, write_event_csv, Catalogue, LevelRule,
+    ReadReport, TraceFormat, TraceRead,
 };
 use std::hint::black_box;
+use std::path::Path;
+use std::sync::OnceLock;
 
-fn inputs() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let spec = ScaleSpec::new(2_000, 150_000);
-    let list = scale_workload(&Catalogue::ovhcloud2023(), &spec).expect("workload");
-    let mut events = Vec::new();
-    write_event_csv(&list, &mut events).expect("event csv");
-    let mut huawei = Vec::new();
-    write_huawei(&list, &mut huawei).expect("huawei");
-    let mut vmtable = Vec::new();
-    write_vmtable(100_000, 7, &mut vmtable).expect("vmtable");
-    (events, huawei, vmtable)
+/// Huawei-like flavours (shares of vCPUs and GB as in the public trace's
+/// flavour list, written by hand).
+const HUAWEI_LIKE: &str = "name: huawei-like
+vcpus:
+  - {size: 1, share: 0.45}
+  - {size: 2, share: 0.25}
+  - {size: 4, share: 0.15}
+  - {size: 8, share: 0.1}
+  - {size: 16, share: 0.03}
+  - {size: 32, share: 0.015}
+  - {size: 64, share: 0.005}
+memory_gb:
+  - {size: 2, share: 0.45}
+  - {size: 4, share: 0.25}
+  - {size: 8, share: 0.15}
+  - {size: 16, share: 0.1}
+  - {size: 32, share: 0.03}
+  - {size: 64, share: 0.015}
+  - {size: 128, share: 0.005}
+";
+
+struct Inputs {
+    events: Vec<u8>,
+    huawei: Vec<u8>,
+    vmtable: Vec<u8>,
+    huawei_230k: Vec<u8>,
 }
 
-fn bench(c: &mut Criterion) {
-    let (events, huawei, vmtable) = inputs();
-    let mut group = c.benchmark_group("readers");
+fn inputs() -> &'static Inputs {
+    static INPUTS: OnceLock<Inputs> = OnceLock::new();
+    INPUTS.get_or_init(|| {
+        let spec = ScaleSpec::new(2_000, 150_000);
+        let list = scale_workload(&Catalogue::ovhcloud2023(), &spec).expect("workload");
+        let mut events = Vec::new();
+        write_event_csv(&list, &mut events).expect("event csv");
+        let mut huawei = Vec::new();
+        write_huawei(&list, &mut huawei).expect("huawei");
+        let mut vmtable = Vec::new();
+        write_vmtable(100_000, 7, &mut vmtable).expect("vmtable");
+        let like = Catalogue::from_yaml_str(HUAWEI_LIKE, Path::new("huawei-like.yaml"), "x")
+            .expect("catalogue");
+        let spec = ScaleSpec {
+            host_cpus: 64,
+            level_shares_pct: [100, 0, 0],
+            ..ScaleSpec::new(50, 115_000)
+        };
+        let list = scale_workload(&like, &spec).expect("workload");
+        let mut huawei_230k = Vec::new();
+        write_huawei(&list, &mut huawei_230k).expect("huawei");
+        Inputs {
+            events,
+            huawei,
+            vmtable,
+            huawei_230k,
+        }
+    })
+}
+
+/// `sweep scale --trace F --format huawei --hosts 50 --host-cpus 64
+/// --host-mem-gb 128 --policy first-fit` on bytes in memory; VMs placed.
+fn huawei_e2e(bytes: &[u8], host: &HostSpec) -> u64 {
+    let list = parse_huawei(bytes, "bench").expect("parses");
+    let attrs = vec![Default::default(); list.vms.len()];
+    let trace = TraceRead {
+        format: TraceFormat::Huawei,
+        list,
+        attrs,
+        report: ReadReport::default(),
+    };
+    let spec = TraceSpec {
+        name: "h230k.csv".into(),
+        rule: LevelRule::Shares([100, 0, 0]),
+        seeds: vec![0],
+        policies: vec![PolicyKind::FirstFit],
+        models: vec![ModelKind::Counting],
+        mem_cap: false,
+        order: EventOrder::ArrivalsFirst,
+        host: host.clone(),
+        oversize: Oversize::Error,
+    };
+    let (schedule, _, _) =
+        leveled_schedule_owned(&spec, trace, 0, ModelKind::Counting, true).expect("levels");
+    let mut cfg = ScaleConfig::new(50);
+    cfg.host_cpus = 64;
+    cfg.host_mem_mb = 131_072;
+    cfg.mem_cap = false;
+    let run = run_schedule(&schedule, &cfg, 0.0).expect("runs");
+    run.outcome.placed
+}
+
+fn group<M: Measurement>(mut group: BenchmarkGroup<'_, M>) {
+    let inp = inputs();
     group.sample_size(10);
-    group.throughput(Throughput::Bytes(events.len() as u64));
+    group.throughput(Throughput::Bytes(inp.events.len() as u64));
     group.bench_function("event_csv", |b| {
-        b.iter(|| read_event_list(black_box(events.as_slice()), "bench").expect("parses"))
+        b.iter(|| read_event_list(black_box(inp.events.as_slice()), "bench").expect("parses"))
     });
-    group.throughput(Throughput::Bytes(huawei.len() as u64));
+    group.throughput(Throughput::Bytes(inp.huawei.len() as u64));
     group.bench_function("huawei", |b| {
-        b.iter(|| parse_huawei(black_box(huawei.as_slice()), "bench").expect("parses"))
+        b.iter(|| parse_huawei(black_box(inp.huawei.as_slice()), "bench").expect("parses"))
     });
-    group.throughput(Throughput::Bytes(vmtable.len() as u64));
+    group.throughput(Throughput::Bytes(inp.vmtable.len() as u64));
     group.bench_function("vmtable", |b| {
-        b.iter(|| parse_azure_vmtable(black_box(vmtable.as_slice()), "bench").expect("parses"))
+        b.iter(|| parse_azure_vmtable(black_box(inp.vmtable.as_slice()), "bench").expect("parses"))
+    });
+    let host = HostSpec::resolve(Some(64), Some(128), None).expect("host");
+    group.throughput(Throughput::Bytes(inp.huawei_230k.len() as u64));
+    group.bench_function("huawei_230k_e2e", |b| {
+        b.iter(|| huawei_e2e(black_box(inp.huawei_230k.as_slice()), &host))
     });
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn wall(c: &mut Criterion) {
+    group(c.benchmark_group("readers"));
+}
+
+fn cpu(c: &mut Criterion<cpu_clock::CpuClock>) {
+    group(c.benchmark_group("readers_cpu"));
+}
+
+criterion_group!(wall_benches, wall);
+criterion_group! {
+    name = cpu_benches;
+    config = Criterion::default().with_measurement(cpu_clock::CpuClock);
+    targets = cpu
+}
+criterion_main!(wall_benches, cpu_benches);

@@ -1,6 +1,6 @@
 //! Fast, streaming CSV rows for the workload readers (the event list CSV
 //! and the public-trace readers): one row at a time from any buffered
-//! input, without a per-row allocation.
+//! input, without a per-row allocation or copy.
 //!
 //! - Input: plain or gzip, told apart by the first bytes (gzip is decoded
 //!   on its own thread, [`crate::trace::ahead::ReadAhead`]); a UTF-8 byte
@@ -9,17 +9,19 @@
 //! - Fields: split on `,`, surrounding spaces trimmed; a field may be
 //!   quoted (RFC 4180: `""` is a quote, a quoted field may hold commas and
 //!   newlines).
-//! - Errors ([`TraceError`]) name the source, the 1-based line of the row
-//!   and, for a field, its 1-based column and name.
-//! - Numbers: [`Fields::uint`] (digits only) and [`Fields::seconds`]
-//!   (digits with an optional decimal part, rounded to the nearest second,
-//!   halves up) are parsed by hand; floats go through `str::parse`.
+//! - A row without quotes that lies whole in the input's buffer is split
+//!   where it lies (the buffer is consumed at the next row); other rows
+//!   (the first, one across a buffer's end, one with quotes) are copied.
+//! - Errors ([`TraceError`]) name the source and the 1-based line of the
+//!   row; the fields ([`Fields`], [`crate::workload::csvfields`]) add the
+//!   column.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use super::readers::TraceError;
+pub use super::csvfields::Fields;
+use super::trace_error::TraceError;
 use crate::trace::ahead::ReadAhead;
 
 pub use super::idmap::{FxHasher, IdMap};
@@ -62,6 +64,28 @@ pub fn detect(
     }
 }
 
+/// Where the current row's text lies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Text {
+    /// In the input's buffer: its first `pending` bytes.
+    Input,
+    /// Copied to `buf`.
+    Buf,
+    /// Unescaped into `cells` (a row with quotes).
+    Cells,
+}
+
+/// What a line holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    /// Only white space.
+    Blank,
+    /// Fields without quotes (split).
+    Plain,
+    /// At least one quote (not split).
+    Quoted,
+}
+
 /// A CSV stream read row by row.
 pub struct CsvRows<R: BufRead> {
     input: R,
@@ -70,13 +94,23 @@ pub struct CsvRows<R: BufRead> {
     lines_read: u64,
     /// 1-based line where the current row starts.
     line: u64,
+    /// Bytes of the input's buffer the current row lies in (consumed
+    /// before the next row is read).
+    pending: usize,
+    at: Text,
     buf: Vec<u8>,
     /// Unescaped text of a row holding quotes.
     cells: Vec<u8>,
-    /// Field ranges, into `buf` or (quoted row) `cells`.
+    /// Field ranges, into the row's text.
     fields: Vec<(u32, u32)>,
-    quoted: bool,
     first: bool,
+}
+
+fn io_error(source_name: &str, source: std::io::Error) -> TraceError {
+    TraceError::Io {
+        source_name: source_name.to_string(),
+        source,
+    }
 }
 
 impl<R: BufRead> CsvRows<R> {
@@ -87,10 +121,11 @@ impl<R: BufRead> CsvRows<R> {
             source_name: source_name.to_string(),
             lines_read: 0,
             line: 0,
+            pending: 0,
+            at: Text::Buf,
             buf: Vec::with_capacity(256),
             cells: Vec::new(),
             fields: Vec::with_capacity(16),
-            quoted: false,
             first: true,
         }
     }
@@ -100,13 +135,6 @@ impl<R: BufRead> CsvRows<R> {
         &self.source_name
     }
 
-    fn io(&self, source: std::io::Error) -> TraceError {
-        TraceError::Io {
-            source_name: self.source_name.clone(),
-            source,
-        }
-    }
-
     /// Appends the next line (without its terminator) to `buf`; false at
     /// the end of the input.
     fn read_line(&mut self) -> Result<bool, TraceError> {
@@ -114,7 +142,7 @@ impl<R: BufRead> CsvRows<R> {
         let n = self
             .input
             .read_until(b'\n', &mut self.buf)
-            .map_err(|e| self.io(e))?;
+            .map_err(|e| io_error(&self.source_name, e))?;
         if n == 0 {
             return Ok(false);
         }
@@ -136,35 +164,86 @@ impl<R: BufRead> CsvRows<R> {
 
     /// Reads the next non-blank row; `None` at the end of the input.
     pub fn next_row(&mut self) -> Result<Option<Fields<'_>>, TraceError> {
+        if self.pending > 0 {
+            self.input.consume(std::mem::take(&mut self.pending));
+        }
         loop {
+            if !self.first && self.row_in_place()? {
+                break;
+            }
             self.buf.clear();
             if !self.read_line()? {
                 return Ok(None);
             }
             self.line = self.lines_read;
-            if !self.buf.iter().all(|b| b.is_ascii_whitespace()) {
-                break;
+            match scan(&self.buf, &mut self.fields) {
+                Scan::Blank => continue,
+                Scan::Plain => self.at = Text::Buf,
+                Scan::Quoted => self.split_quoted()?,
             }
+            break;
         }
-        if self.buf.contains(&b'"') {
-            self.split_quoted()?;
-        } else {
-            self.quoted = false;
-            split_plain(&self.buf, &mut self.fields);
-        }
-        Ok(Some(Fields {
-            source_name: &self.source_name,
-            line: self.line,
-            text: if self.quoted { &self.cells } else { &self.buf },
-            fields: &self.fields,
-            names: &[],
-        }))
+        let text: &[u8] = match self.at {
+            Text::Input => {
+                let avail = self
+                    .input
+                    .fill_buf()
+                    .map_err(|e| io_error(&self.source_name, e))?;
+                &avail[..self.pending]
+            }
+            Text::Buf => &self.buf,
+            Text::Cells => &self.cells,
+        };
+        Ok(Some(Fields::new(
+            &self.source_name,
+            self.line,
+            text,
+            &self.fields,
+        )))
     }
 
-    /// Splits a row holding quotes into `cells`, reading more lines while
-    /// a quoted field is open.
+    /// Takes the next rows from the input's buffer while they lie whole in
+    /// it: true when a row is ready (in place, or copied if quoted), false
+    /// when the next line must be read by copy (`pending` stays 0; blank
+    /// lines on the way are consumed).
+    fn row_in_place(&mut self) -> Result<bool, TraceError> {
+        loop {
+            let avail = match self.input.fill_buf() {
+                Ok(a) => a,
+                Err(e) => return Err(io_error(&self.source_name, e)),
+            };
+            let Some(nl) = memchr::memchr(b'\n', avail) else {
+                return Ok(false);
+            };
+            let end = if nl > 0 && avail[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            };
+            self.lines_read += 1;
+            self.line = self.lines_read;
+            match scan(&avail[..end], &mut self.fields) {
+                Scan::Blank => self.input.consume(nl + 1),
+                Scan::Plain => {
+                    self.pending = nl + 1;
+                    self.at = Text::Input;
+                    return Ok(true);
+                }
+                Scan::Quoted => {
+                    self.buf.clear();
+                    self.buf.extend_from_slice(&avail[..end]);
+                    self.input.consume(nl + 1);
+                    self.split_quoted()?;
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    /// Splits the row in `buf`, which holds quotes, into `cells`, reading
+    /// more lines while a quoted field is open.
     fn split_quoted(&mut self) -> Result<(), TraceError> {
-        self.quoted = true;
+        self.at = Text::Cells;
         while !quotes_balanced(&self.buf) {
             self.buf.push(b'\n');
             if !self.read_line()? {
@@ -197,16 +276,24 @@ fn trim(text: &[u8], mut a: usize, mut b: usize) -> (u32, u32) {
     (a as u32, b as u32)
 }
 
-fn split_plain(line: &[u8], fields: &mut Vec<(u32, u32)>) {
+/// Splits `line` on commas into `fields` unless it is blank or holds a
+/// quote (one pass over the line).
+fn scan(line: &[u8], fields: &mut Vec<(u32, u32)>) -> Scan {
     fields.clear();
     let mut start = 0;
     for (i, &b) in line.iter().enumerate() {
         if b == b',' {
             fields.push(trim(line, start, i));
             start = i + 1;
+        } else if b == b'"' {
+            return Scan::Quoted;
         }
     }
+    if fields.is_empty() && line.iter().all(u8::is_ascii_whitespace) {
+        return Scan::Blank;
+    }
     fields.push(trim(line, start, line.len()));
+    Scan::Plain
 }
 
 /// RFC 4180 fields of `line` into `cells`; `Err(column)` on text after a
@@ -258,179 +345,6 @@ fn unquote(line: &[u8], cells: &mut Vec<u8>, fields: &mut Vec<(u32, u32)>) -> Re
     }
 }
 
-/// The fields of one row, with located errors.
-pub struct Fields<'a> {
-    source_name: &'a str,
-    line: u64,
-    text: &'a [u8],
-    fields: &'a [(u32, u32)],
-    /// Name of each column (for errors); may be shorter than the row.
-    names: &'a [&'static str],
-}
-
-impl<'a> Fields<'a> {
-    /// The same row, naming columns in errors.
-    pub fn named(self, names: &'a [&'static str]) -> Self {
-        Fields { names, ..self }
-    }
-
-    /// The source's name (for errors).
-    pub fn source_name(&self) -> &'a str {
-        self.source_name
-    }
-
-    /// 1-based line of the row.
-    pub fn line(&self) -> u64 {
-        self.line
-    }
-
-    /// Number of fields.
-    pub fn len(&self) -> usize {
-        self.fields.len()
-    }
-
-    /// True for a row without fields (never: a row has at least one).
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
-    /// Raw bytes of 0-based column `col` (empty when absent).
-    pub fn bytes(&self, col: usize) -> &'a [u8] {
-        self.fields
-            .get(col)
-            .map_or(&[][..], |&(a, b)| &self.text[a as usize..b as usize])
-    }
-
-    /// The error at 0-based column `col`.
-    pub fn error(&self, col: usize, message: String) -> TraceError {
-        TraceError::Field {
-            source_name: self.source_name.to_string(),
-            line: self.line,
-            column: col + 1,
-            field: self.names.get(col).copied().unwrap_or("?"),
-            message,
-        }
-    }
-
-    /// A whole-row error (wrong width...).
-    pub fn row_error(&self, message: String) -> TraceError {
-        TraceError::Csv {
-            source_name: self.source_name.to_string(),
-            line: self.line,
-            message,
-        }
-    }
-
-    /// Checks the row has exactly `n` fields.
-    pub fn expect_width(&self, n: usize) -> Result<(), TraceError> {
-        if self.len() == n {
-            return Ok(());
-        }
-        let col = self.len().min(n).saturating_sub(1);
-        Err(self.error(col, format!("expected {n} columns, found {}", self.len())))
-    }
-
-    /// Text of column `col` (UTF-8).
-    pub fn str(&self, col: usize) -> Result<&'a str, TraceError> {
-        std::str::from_utf8(self.bytes(col))
-            .map_err(|_| self.error(col, "not valid UTF-8 text".into()))
-    }
-
-    /// A non-empty text.
-    pub fn non_empty(&self, col: usize) -> Result<&'a str, TraceError> {
-        let t = self.str(col)?;
-        if t.is_empty() {
-            return Err(self.error(col, "empty".into()));
-        }
-        Ok(t)
-    }
-
-    fn shown(&self, col: usize) -> String {
-        String::from_utf8_lossy(self.bytes(col)).into_owned()
-    }
-
-    /// An integer >= 0 written with digits only.
-    pub fn uint(&self, col: usize) -> Result<u64, TraceError> {
-        parse_uint(self.bytes(col))
-            .ok_or_else(|| self.error(col, format!("`{}` is not an integer >= 0", self.shown(col))))
-    }
-
-    /// Seconds >= 0, with or without a decimal part (`55`, `55.0`,
-    /// `55.5`), rounded to the nearest second (halves up).
-    pub fn seconds(&self, col: usize) -> Result<u64, TraceError> {
-        parse_seconds(self.bytes(col)).ok_or_else(|| {
-            self.error(
-                col,
-                format!("`{}` is not a time in seconds >= 0", self.shown(col)),
-            )
-        })
-    }
-
-    /// A finite float.
-    pub fn float(&self, col: usize) -> Result<f64, TraceError> {
-        std::str::from_utf8(self.bytes(col))
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| self.error(col, format!("`{}` is not a number", self.shown(col))))
-    }
-
-    /// A float > 0.
-    pub fn positive(&self, col: usize) -> Result<f64, TraceError> {
-        let x = self.float(col)?;
-        if x > 0.0 {
-            Ok(x)
-        } else {
-            Err(self.error(col, format!("{x} is not > 0")))
-        }
-    }
-
-    /// A vCPU count in `1..=u32::MAX`.
-    pub fn vcpus(&self, col: usize) -> Result<u32, TraceError> {
-        let v = self.uint(col)?;
-        u32::try_from(v)
-            .ok()
-            .filter(|&v| v > 0)
-            .ok_or_else(|| self.error(col, format!("{v} is not in 1..=4294967295")))
-    }
-}
-
-/// Digits only, no overflow.
-pub fn parse_uint(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 20 {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in b {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
-    }
-    Some(n)
-}
-
-/// `digits[.digits]`, rounded to the nearest integer (halves up).
-pub fn parse_seconds(b: &[u8]) -> Option<u64> {
-    match b.iter().position(|&c| c == b'.') {
-        None => parse_uint(b),
-        Some(dot) => {
-            let whole = if dot == 0 {
-                Some(0)
-            } else {
-                parse_uint(&b[..dot])
-            }?;
-            let frac = &b[dot + 1..];
-            if (dot == 0 && frac.is_empty()) || !frac.iter().all(u8::is_ascii_digit) {
-                return None;
-            }
-            let up = frac.first().is_some_and(|&d| d >= b'5');
-            whole.checked_add(u64::from(up))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,21 +385,6 @@ mod tests {
     }
 
     #[test]
-    fn numbers() {
-        assert_eq!(parse_seconds(b"55.0"), Some(55));
-        assert_eq!(parse_seconds(b"0.0"), Some(0));
-        assert_eq!(parse_seconds(b"2.5"), Some(3));
-        assert_eq!(parse_seconds(b"2.49"), Some(2));
-        assert_eq!(parse_seconds(b"7"), Some(7));
-        assert_eq!(parse_seconds(b".5"), Some(1));
-        for bad in [&b""[..], b".", b"-1", b"1e3", b"1.2.3", b"x"] {
-            assert!(parse_seconds(bad).is_none(), "{bad:?}");
-        }
-        assert_eq!(parse_uint(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_uint(b"18446744073709551616"), None);
-    }
-
-    #[test]
     fn gzip_is_detected() {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -496,5 +395,53 @@ mod tests {
         assert_eq!(r.next_row().unwrap().unwrap().str(1).unwrap(), "b");
         assert_eq!(r.next_row().unwrap().unwrap().uint(0).unwrap(), 1);
         assert!(r.next_row().unwrap().is_none());
+    }
+
+    /// Every row (fields and line) or the first error, as text.
+    fn all_rows<R: BufRead>(input: R) -> Vec<String> {
+        let mut r = CsvRows::new(input, "t");
+        let mut out = Vec::new();
+        loop {
+            match r.next_row() {
+                Ok(Some(f)) => out.push(format!(
+                    "{}:{:?}",
+                    f.line(),
+                    (0..f.len())
+                        .map(|i| f.bytes(i).to_vec())
+                        .collect::<Vec<_>>()
+                )),
+                Ok(None) => return out,
+                Err(e) => {
+                    out.push(e.to_string());
+                    return out;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rows_across_buffer_ends_read_as_in_one_buffer() {
+        let text = b"h1,h2\r\na,b\n\n  \nlonger line,with more\n\"q,\"\"x\"\"\",2\n\"multi\nline\",3\nlast,1";
+        let whole = all_rows(&text[..]);
+        assert_eq!(whole.len(), 6);
+        for cap in 1..24 {
+            let small = std::io::BufReader::with_capacity(cap, &text[..]);
+            assert_eq!(all_rows(small), whole, "buffer of {cap} bytes");
+        }
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Rows split in place or copied are the same rows.
+            #[test]
+            fn buffer_size_never_changes_the_rows(text in "[ab, \"\r\n]{0,60}", cap in 1usize..16) {
+                let whole = all_rows(text.as_bytes());
+                let small = std::io::BufReader::with_capacity(cap, text.as_bytes());
+                prop_assert_eq!(all_rows(small), whole);
+            }
+        }
     }
 }

@@ -77,41 +77,157 @@ impl std::hash::Hasher for PassHasher {
     }
 }
 
-/// Index of VM ids that stores no copy of them: the 64-bit hash of an id
-/// maps to its number, and the caller's own list of ids (`ids(n)`) settles
-/// each lookup; an id whose hash another id already holds (about one in
-/// 10^12 pairs) goes to a plain map. Looked up only, never iterated.
-#[derive(Default)]
-pub struct IdIndex {
-    by_hash: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<PassHasher>>,
-    collided: IdMap<u32>,
+/// Index of VM ids that stores no copy of them: each id maps to the
+/// caller's value `V` for that VM (its number, or a small record). Two
+/// paths, each id in exactly one:
+/// - dense: ids written as one common prefix (the first id's) followed by
+///   a decimal number without leading zeros (`vm-0`, `vm-17`, `33403`)
+///   are found through plain arrays indexed by that number, with one bit
+///   per number saying whether it is taken (the spelling is a bijection,
+///   so a hit needs no check of the id, and "is it new?" reads the bits,
+///   a few KB, not the values);
+/// - hashed: any other id, by the 64-bit hash of the id mapped to its
+///   value, the caller's own list of ids (`ids(&value)`) settling each
+///   lookup; an id whose hash another id already holds (about one in
+///   10^12 pairs) goes to a plain map.
+///
+/// The dense arrays stay small: a number goes there only while it is
+/// below `max(2^20, 4 x ids indexed)` (else the id is hashed). Looked up
+/// only, never iterated.
+pub struct IdIndex<V = u32> {
+    /// The dense path's prefix (`None`: no numbered id indexed yet).
+    prefix: Option<Box<[u8]>>,
+    /// Dense path: numbers taken, one bit each.
+    taken: Vec<u64>,
+    /// Dense path: number -> value.
+    dense: Vec<V>,
+    /// Ids indexed.
+    len: usize,
+    by_hash: std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<PassHasher>>,
+    collided: IdMap<V>,
 }
 
-impl IdIndex {
-    fn hash(id: &str) -> u64 {
-        use std::hash::{BuildHasher, BuildHasherDefault};
-        BuildHasherDefault::<FxHasher>::default().hash_one(id)
+impl<V> Default for IdIndex<V> {
+    fn default() -> Self {
+        IdIndex {
+            prefix: None,
+            taken: Vec::new(),
+            dense: Vec::new(),
+            len: 0,
+            by_hash: Default::default(),
+            collided: Default::default(),
+        }
+    }
+}
+
+/// Smallest bound of the dense path's numbers.
+const DENSE_MIN: u64 = 1 << 20;
+
+/// `id` as (prefix, number) when it ends in a decimal number written
+/// without leading zeros (the prefix is everything before the final run of
+/// digits).
+#[inline]
+fn split_number(id: &[u8]) -> Option<(&[u8], u64)> {
+    let digits = id.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 18 {
+        return None;
+    }
+    let (prefix, number) = id.split_at(id.len() - digits);
+    if number.len() > 1 && number[0] == b'0' {
+        return None;
+    }
+    let n = number
+        .iter()
+        .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+    Some((prefix, n))
+}
+
+fn hash(id: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<FxHasher>::default().hash_one(id)
+}
+
+impl<V: Copy + Default> IdIndex<V> {
+    /// The dense slot of `id`, if its spelling fits the dense path and
+    /// the slot is taken.
+    #[inline]
+    fn dense_slot(&self, id: &str) -> Option<usize> {
+        let (prefix, n) = split_number(id.as_bytes())?;
+        if self.prefix.as_deref() != Some(prefix) {
+            return None;
+        }
+        let k = usize::try_from(n).ok()?;
+        let word = *self.taken.get(k / 64)?;
+        (word & (1 << (k % 64)) != 0).then_some(k)
     }
 
-    /// The number of `id`, if indexed; `ids(n)` is the id numbered `n`.
+    /// True if `id` is indexed; `ids(v)` is the id of the VM of value `v`.
     #[inline]
-    pub fn get<'a>(&self, id: &str, ids: impl Fn(u32) -> &'a str) -> Option<u32> {
-        match self.by_hash.get(&Self::hash(id)) {
-            Some(&n) if ids(n) == id => Some(n),
+    pub fn contains<'a>(&self, id: &str, ids: impl Fn(&V) -> &'a str) -> bool {
+        self.dense_slot(id).is_some() || (!self.by_hash.is_empty() && self.get(id, ids).is_some())
+    }
+
+    /// The value of `id`, if indexed.
+    #[inline]
+    pub fn get<'a>(&self, id: &str, ids: impl Fn(&V) -> &'a str) -> Option<V> {
+        if let Some(k) = self.dense_slot(id) {
+            return Some(self.dense[k]);
+        }
+        if self.by_hash.is_empty() {
+            return None;
+        }
+        match self.by_hash.get(&hash(id)) {
+            Some(v) if ids(v) == id => Some(*v),
             Some(_) => self.collided.get(id).copied(),
             None => None,
         }
     }
 
-    /// Indexes `id` (not indexed yet) as number `n`.
+    /// The value of `id`, if indexed, to change in place.
     #[inline]
-    pub fn insert(&mut self, id: &str, n: u32) {
-        match self.by_hash.entry(Self::hash(id)) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(n);
+    pub fn get_mut<'a>(&mut self, id: &str, ids: impl Fn(&V) -> &'a str) -> Option<&mut V> {
+        if let Some(k) = self.dense_slot(id) {
+            return Some(&mut self.dense[k]);
+        }
+        let h = hash(id);
+        let first = ids(self.by_hash.get(&h)?) == id;
+        if first {
+            self.by_hash.get_mut(&h)
+        } else {
+            self.collided.get_mut(id)
+        }
+    }
+
+    /// Indexes `id`, not indexed yet, with value `v`.
+    #[inline]
+    pub fn insert(&mut self, id: &str, v: V) {
+        self.len += 1;
+        let Some((prefix, n)) = split_number(id.as_bytes()) else {
+            return self.insert_hashed(id, v);
+        };
+        let own = self.prefix.get_or_insert_with(|| prefix.into());
+        let bound = DENSE_MIN.max(4 * self.len as u64);
+        if **own != *prefix || n >= bound {
+            return self.insert_hashed(id, v);
+        }
+        let k = n as usize;
+        if k >= self.dense.len() {
+            let grown = (k + 1).max(2 * self.dense.len()).min(bound as usize);
+            self.dense.resize(grown, V::default());
+            self.taken.resize(grown.div_ceil(64), 0);
+        }
+        debug_assert_eq!(self.taken[k / 64] & (1 << (k % 64)), 0, "id indexed twice");
+        self.taken[k / 64] |= 1 << (k % 64);
+        self.dense[k] = v;
+    }
+
+    fn insert_hashed(&mut self, id: &str, v: V) {
+        match self.by_hash.entry(hash(id)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
             }
             std::collections::hash_map::Entry::Occupied(_) => {
-                self.collided.insert(id.to_string(), n);
+                self.collided.insert(id.to_string(), v);
             }
         }
     }
@@ -132,24 +248,88 @@ mod tests {
         assert!(buckets.len() > 2300, "{} buckets", buckets.len());
     }
 
-    #[test]
-    fn the_index_settles_lookups_and_hash_collisions_with_the_ids() {
-        let ids: Vec<String> = (0..1000).map(|i| format!("vm-{i}")).collect();
-        let mut ix = IdIndex::default();
+    /// Indexes `ids` in order, checking each is new, then finds them all.
+    fn index_all(ids: &[String]) -> IdIndex {
+        let mut ix = IdIndex::<u32>::default();
         for (n, id) in ids.iter().enumerate() {
-            assert_eq!(ix.get(id, |k| &ids[k as usize]), None);
+            assert_eq!(ix.get(id, |&k| &ids[k as usize]), None, "{id}");
             ix.insert(id, n as u32);
         }
         for (n, id) in ids.iter().enumerate() {
-            assert_eq!(ix.get(id, |k| &ids[k as usize]), Some(n as u32));
+            assert_eq!(ix.get(id, |&k| &ids[k as usize]), Some(n as u32), "{id}");
         }
-        assert_eq!(ix.get("vm-1000", |k| &ids[k as usize]), None);
+        ix
+    }
+
+    #[test]
+    fn the_index_settles_lookups_and_hash_collisions_with_the_ids() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("vm-{i}x")).collect();
+        let ix = index_all(&ids);
+        assert!(ix.dense.is_empty());
+        assert_eq!(ix.get("vm-1000x", |&k| &ids[k as usize]), None);
         // A forced collision: an id whose hash slot holds another id.
-        let h = IdIndex::hash("vm-0");
-        let mut ix = IdIndex::default();
+        let h = hash("vm-0x");
+        let mut ix = IdIndex::<u32>::default();
         ix.by_hash.insert(h, 5);
-        ix.insert("vm-0", 7);
-        let names = |k: u32| if k == 5 { "other" } else { "vm-0" };
-        assert_eq!(ix.get("vm-0", names), Some(7));
+        ix.insert("vm-0x", 7);
+        let names = |k: &u32| if *k == 5 { "other" } else { "vm-0x" };
+        assert_eq!(ix.get("vm-0x", names), Some(7));
+    }
+
+    #[test]
+    fn numbered_ids_take_the_dense_path_and_the_rest_is_hashed() {
+        assert_eq!(split_number(b"vm-17"), Some((&b"vm-"[..], 17)));
+        assert_eq!(split_number(b"0"), Some((&b""[..], 0)));
+        assert_eq!(split_number(b"vm-007"), None);
+        assert_eq!(split_number(b"vm-"), None);
+        let mut ids: Vec<String> = (0..3000).rev().map(|i| format!("vm-{i}")).collect();
+        // Off the dense path: leading zeros, another prefix, a number
+        // beyond the bound, no number, a prefix that is a number's start.
+        for odd in [
+            "vm-007",
+            "vm-07",
+            "x-7",
+            "vm-99999999999",
+            "vm-",
+            "vm-1a",
+            "vm1",
+        ] {
+            ids.push(odd.to_string());
+        }
+        ids.push("vm-3000".into());
+        let ix = index_all(&ids);
+        assert_eq!(ix.prefix.as_deref(), Some(&b"vm-"[..]));
+        assert!(ix.dense.len() <= DENSE_MIN as usize);
+        assert_eq!(ix.by_hash.len(), 7);
+        let names = |k: &u32| ids[*k as usize].as_str();
+        for absent in ["vm-3001", "vm-0007", "vm-1b", "7", "vm-5000000"] {
+            assert_eq!(ix.get(absent, names), None, "{absent}");
+        }
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// The index agrees with a plain map on any mix of spellings.
+            #[test]
+            fn agrees_with_a_map(raw in proptest::collection::vec("(vm-|x|)(0|[1-9][0-9]{0,6}|0[0-9]{1,2}|[a-c]{1,2})", 0..200)) {
+                let mut seen = std::collections::HashSet::new();
+                let ids: Vec<String> = raw.into_iter().filter(|s| seen.insert(s.clone())).collect();
+                let (first, rest) = ids.split_at(ids.len() / 2);
+                let mut ix = IdIndex::<u32>::default();
+                for (n, id) in first.iter().enumerate() {
+                    ix.insert(id, n as u32);
+                }
+                let names = |k: &u32| ids[*k as usize].as_str();
+                for (n, id) in first.iter().enumerate() {
+                    prop_assert_eq!(ix.get(id, names), Some(n as u32));
+                }
+                for id in rest {
+                    prop_assert_eq!(ix.get(id, names), None);
+                }
+            }
+        }
     }
 }

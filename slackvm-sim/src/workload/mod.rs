@@ -8,17 +8,22 @@
 //! - [`levels`]: oversubscription levels from integer percent shares;
 //! - [`generator`]: the seeded generator;
 //! - [`usage`]: per-slice CPU usage of generated VMs (optional output);
-//! - [`csv`]: the event list CSV (writer, streaming reader);
+//! - [`csv`]: the event list CSV (format, writer; its reader is in
+//!   [`readers`]);
 //! - [`export`]: workloads written in the public trace formats;
 //! - [`idmap`]: the id map the readers share;
-//! - [`csvrows`]: the fast streaming CSV row reader the readers share;
+//! - [`csvrows`]: the fast streaming CSV row reader the readers share,
+//!   and [`csvfields`]: typed access to a row's fields;
 //! - [`rules`]: levels of trace VMs (`--levels RULE`);
+//! - [`trace_error`]: the one error type of the readers;
 //! - [`readers`]: public traces (Azure vmtable V1/V2, Huawei-East-1, Azure
-//!   2020 packing) to event lists.
+//!   2020 packing) and our event list CSV to event lists.
 
 pub mod catalogue;
 #[cfg(feature = "harness")]
 pub mod csv;
+#[cfg(feature = "harness")]
+pub mod csvfields;
 #[cfg(feature = "harness")]
 pub mod csvrows;
 pub mod events;
@@ -31,20 +36,23 @@ pub mod profile;
 pub mod readers;
 #[cfg(feature = "harness")]
 pub mod rules;
+#[cfg(feature = "harness")]
+pub mod trace_error;
 pub mod usage;
 
 pub use catalogue::{Catalogue, CatalogueError, BUILTIN_CATALOGUES};
 #[cfg(feature = "harness")]
-pub use csv::{
-    read_event_csv, read_event_list, write_event_csv, write_event_csv_file, EventCsvError,
-    EventCsvReader, EventRow, EVENT_CSV_HEADER,
-};
+pub use csv::{write_event_csv, write_event_csv_file, EVENT_CSV_HEADER};
 pub use events::{Event, EventKind, EventList, VmSpec};
 pub use generator::{
     generate, generate_with_usage, GeneratorConfig, GeneratorConfigBuilder, GeneratorError,
 };
 pub use levels::{assign_levels, LevelError, LEVELS};
 pub use profile::{Profile, ProfileVariant, AZURE2017_PROFILES};
+#[cfg(feature = "harness")]
+pub use readers::event_csv::{
+    read_event_csv, read_event_list, EventCsvError, EventCsvReader, EventRow,
+};
 #[cfg(all(feature = "harness", feature = "sqlite"))]
 pub use readers::read_azure_packing;
 #[cfg(feature = "harness")]

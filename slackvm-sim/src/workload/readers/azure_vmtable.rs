@@ -19,7 +19,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::{vm, Category, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
+use super::{each_row, vm, Category, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
 use crate::workload::catalogue::gb_to_mb;
 use crate::workload::csvrows::{open_input, CsvRows, Fields};
 use crate::workload::events::EventList;
@@ -118,13 +118,9 @@ fn parse<R: BufRead>(
 ) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
     let mut rows = CsvRows::new(reader, source_name);
     let mut collected = Collected::default();
-    let mut report = ReadReport::default();
-    while let Some(row) = rows.next_row()? {
-        let row = row.named(&COLUMNS);
-        report.row(opts.skip_bad_rows, || {
-            parse_row(&row, &opts.buckets, &mut collected)
-        })?;
-    }
+    let report = each_row(&mut rows, &COLUMNS, opts.skip_bad_rows, |row| {
+        parse_row(row, &opts.buckets, &mut collected)
+    })?;
     let (list, attrs) = collected.finish();
     Ok((list, attrs, report))
 }

@@ -15,7 +15,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::{columns, vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
+use super::{columns, each_row, vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
 use crate::workload::csvrows::{open_input, CsvRows, Fields};
 use crate::workload::events::EventList;
 use crate::workload::idmap::IdIndex;
@@ -64,11 +64,9 @@ fn parse<R: BufRead>(
         }
     }
     let mut vms = Vms::default();
-    let mut report = ReadReport::default();
-    while let Some(row) = rows.next_row()? {
-        let row = row.named(&names);
-        report.row(opts.skip_bad_rows, || vms.row(&row, &cols))?;
-    }
+    let report = each_row(&mut rows, &names, opts.skip_bad_rows, |row| {
+        vms.row(row, &cols)
+    })?;
     let (list, attrs) = vms.collected.finish();
     Ok((list, attrs, report))
 }
@@ -107,7 +105,7 @@ impl Vms {
         time_s: u64,
     ) -> Result<(), TraceError> {
         let vms = &self.collected.vms;
-        if self.index.get(id, |n| &vms[n as usize].id).is_some() {
+        if self.index.contains(id, |&n| &vms[n as usize].id) {
             return Err(row.error(cols[VMID], format!("VM `{id}` is created twice")));
         }
         let vcpus = row.vcpus(cols[CPU])?;
@@ -134,7 +132,7 @@ impl Vms {
         time_s: u64,
     ) -> Result<(), TraceError> {
         let vms = &self.collected.vms;
-        let Some(i) = self.index.get(id, |n| &vms[n as usize].id) else {
+        let Some(i) = self.index.get(id, |&n| &vms[n as usize].id) else {
             return Err(row.error(
                 cols[VMID],
                 format!("VM `{id}` is deleted before being created"),

@@ -18,22 +18,25 @@
 //!
 //! Formats ([`TraceFormat`]): [`huawei`] (Huawei-East-1), [`azure_vmtable`]
 //! (Azure public dataset vmtable V1 and V2), [`azure_packing`] (Azure 2020
-//! packing trace, SQLite), and our event list CSV ([`crate::workload::csv`]).
+//! packing trace, SQLite), and our event list CSV ([`event_csv`]). The
+//! CSV formats share one row loop ([`each_row`]).
 
 #[cfg(feature = "sqlite")]
 pub mod azure_packing;
 pub mod azure_vmtable;
-mod error;
+pub mod event_csv;
 pub mod huawei;
 
+pub use super::trace_error::TraceError;
 #[cfg(feature = "sqlite")]
 pub use azure_packing::read_azure_packing;
 pub use azure_vmtable::{parse_azure_vmtable, read_azure_vmtable, Buckets};
-pub use error::TraceError;
 pub use huawei::{parse_huawei, read_huawei};
 
+use std::io::BufRead;
 use std::path::Path;
 
+use super::csvrows::{CsvRows, Fields};
 use super::events::{EventList, VmSpec};
 use crate::level::Level;
 
@@ -222,7 +225,7 @@ pub fn read_trace(
     let (list, attrs, report) = match format {
         TraceFormat::Huawei => huawei::read(path, opts)?,
         TraceFormat::AzureVmtable => azure_vmtable::read(path, opts)?,
-        TraceFormat::Events => super::csv::read_events_lenient(path, opts)?,
+        TraceFormat::Events => event_csv::read(path, opts)?,
         #[cfg(feature = "sqlite")]
         TraceFormat::AzurePacking => azure_packing::read(path, opts)?,
         #[cfg(not(feature = "sqlite"))]
@@ -301,9 +304,26 @@ fn permute<T>(v: &mut [T], order: &[u32]) {
     }
 }
 
+/// Reads every remaining row of `rows` through `row`, its columns named
+/// `names` in errors: a bad row stops the read, or, `lenient`, is
+/// counted and skipped ([`ReadReport::row`]).
+pub(crate) fn each_row<R: BufRead>(
+    rows: &mut CsvRows<R>,
+    names: &[&'static str],
+    lenient: bool,
+    mut row: impl FnMut(&Fields<'_>) -> Result<(), TraceError>,
+) -> Result<ReadReport, TraceError> {
+    let mut report = ReadReport::default();
+    while let Some(f) = rows.next_row()? {
+        let f = f.named(names);
+        report.row(lenient, || row(&f))?;
+    }
+    Ok(report)
+}
+
 /// Index of each `wanted` column in a header row, or the first missing one.
 pub(crate) fn columns<const N: usize>(
-    header: &super::csvrows::Fields<'_>,
+    header: &Fields<'_>,
     wanted: [&'static str; N],
 ) -> Result<[usize; N], TraceError> {
     let mut out = [0usize; N];

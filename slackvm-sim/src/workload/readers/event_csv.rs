@@ -1,0 +1,469 @@
+//! Reader of our event list CSV (the format: [`crate::workload::csv`],
+//! docs/event-csv.md): a streaming iterator of checked rows
+//! ([`EventCsvReader`]) and whole-list readers that also check that every
+//! VM arrives once, departs at most once after arriving, and keeps its
+//! columns ([`read_event_list`], [`read_event_csv`]).
+//!
+//! Input: plain or gzip, CRLF and a BOM accepted. The reader fails on the
+//! first bad row with its line number and column, or skips and counts bad
+//! rows in the lenient mode. It parses rows in place: the only allocations
+//! are each arriving VM's id and profile. A departure is checked against
+//! its arrival through the id index alone: the index holds, per VM, its
+//! number and its columns interned as one number.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use super::{each_row, ReadOptions, ReadReport, TraceError, VmAttr};
+use crate::level::Level;
+use crate::workload::csv::EVENT_CSV_HEADER;
+use crate::workload::csvrows::{open_input, CsvRows, Fields};
+use crate::workload::events::{Event, EventKind, EventList, VmSpec};
+use crate::workload::idmap::{FxHasher, IdIndex, IdMap};
+
+/// Errors of the event list CSV: the readers' one error type.
+pub type EventCsvError = TraceError;
+
+/// One row of the CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// Seconds.
+    pub time_s: u64,
+    /// Arrival or departure.
+    pub kind: EventKind,
+    /// The VM's columns.
+    pub vm: VmSpec,
+}
+
+/// The fields of one row, borrowed from the reader's buffer.
+struct RawRow<'a> {
+    time_s: u64,
+    kind: EventKind,
+    id: &'a str,
+    vcpus: u32,
+    mem_mb: u64,
+    level: Level,
+    profile: Option<&'a str>,
+}
+
+impl RawRow<'_> {
+    fn to_vm(&self) -> VmSpec {
+        VmSpec {
+            id: self.id.to_string(),
+            vcpus: self.vcpus,
+            mem_mb: self.mem_mb,
+            level: self.level,
+            profile: self.profile.map(str::to_string),
+        }
+    }
+}
+
+/// Streaming reader: an iterator of rows, checking each row's fields and
+/// that times do not decrease (not the arrival/departure pairing: see
+/// [`read_event_list`]).
+pub struct EventCsvReader<R: BufRead> {
+    rows: CsvRows<R>,
+    last_time_s: u64,
+    done: bool,
+}
+
+impl<R: BufRead> EventCsvReader<R> {
+    /// Wraps a reader; `source_name` names it in errors. Reads and checks
+    /// the header.
+    pub fn new(reader: R, source_name: &str) -> Result<Self, EventCsvError> {
+        let mut rows = CsvRows::new(reader, source_name);
+        check_header(&mut rows)?;
+        Ok(EventCsvReader {
+            rows,
+            last_time_s: 0,
+            done: false,
+        })
+    }
+
+    fn next_row(&mut self) -> Result<Option<EventRow>, EventCsvError> {
+        let last = &mut self.last_time_s;
+        let Some(f) = self.rows.next_row()? else {
+            return Ok(None);
+        };
+        let f = f.named(&EVENT_CSV_HEADER);
+        let raw = parse_fields(&f, last)?;
+        Ok(Some(EventRow {
+            line: f.line(),
+            time_s: raw.time_s,
+            kind: raw.kind,
+            vm: raw.to_vm(),
+        }))
+    }
+}
+
+impl<R: BufRead> Iterator for EventCsvReader<R> {
+    type Item = Result<EventRow, EventCsvError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let r = self.next_row().transpose();
+        if !matches!(r, Some(Ok(_))) {
+            self.done = true;
+        }
+        r
+    }
+}
+
+fn check_header<R: BufRead>(rows: &mut CsvRows<R>) -> Result<(), EventCsvError> {
+    let expected = EVENT_CSV_HEADER.join(",");
+    let source_name = rows.source_name().to_string();
+    let found = match rows.next_row()? {
+        None => String::new(),
+        Some(h)
+            if (0..h.len())
+                .map(|i| h.bytes(i))
+                .eq(EVENT_CSV_HEADER.iter().map(|c| c.as_bytes())) =>
+        {
+            return Ok(())
+        }
+        Some(h) => (0..h.len())
+            .map(|i| String::from_utf8_lossy(h.bytes(i)).into_owned())
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    Err(TraceError::Header {
+        source_name,
+        expected,
+        found,
+    })
+}
+
+/// Parses one row's fields; `last_time_s` is the previous row's time
+/// (updated).
+fn parse_fields<'a>(f: &Fields<'a>, last_time_s: &mut u64) -> Result<RawRow<'a>, EventCsvError> {
+    f.expect_width(EVENT_CSV_HEADER.len())?;
+    let time_s = f.uint(0)?;
+    if time_s < *last_time_s {
+        return Err(f.error(
+            0,
+            format!("time {time_s} is before the previous row's {last_time_s}"),
+        ));
+    }
+    let kind = match f.bytes(1) {
+        b"arrival" => EventKind::Arrival,
+        b"departure" => EventKind::Departure,
+        _ => {
+            return Err(f.error(
+                1,
+                format!("`{}` is neither `arrival` nor `departure`", f.str(1)?),
+            ))
+        }
+    };
+    let id = f.non_empty(2)?;
+    let vcpus = f.vcpus(3)?;
+    let mem_mb = f.uint(4)?;
+    if mem_mb == 0 {
+        return Err(f.error(4, "memory must be > 0".into()));
+    }
+    let level = match f.bytes(5) {
+        b"1.0" => Level::ONE,
+        b"2.0" => Level::TWO,
+        b"3.0" => Level::THREE,
+        _ => Level::new(f.float(5)?).map_err(|e| f.error(5, e.to_string()))?,
+    };
+    let profile = Some(f.str(6)?).filter(|p| !p.is_empty());
+    *last_time_s = time_s;
+    Ok(RawRow {
+        time_s,
+        kind,
+        id,
+        vcpus,
+        mem_mb,
+        level,
+        profile,
+    })
+}
+
+/// The columns a departure repeats, interned: equal columns, equal
+/// number (below [`DEPARTED`]).
+#[derive(Default)]
+struct Shapes {
+    /// Profile name -> number.
+    profiles: IdMap<u32>,
+    /// (vcpus, mem_mb, level bits, profile number or `u32::MAX`) -> number.
+    numbers: std::collections::HashMap<
+        (u32, u64, u64, u32),
+        u32,
+        std::hash::BuildHasherDefault<FxHasher>,
+    >,
+}
+
+/// Marks, in an index entry's shape, a VM that departed.
+const DEPARTED: u32 = 1 << 31;
+
+impl Shapes {
+    fn key(raw: &RawRow<'_>, profile: u32) -> (u32, u64, u64, u32) {
+        (raw.vcpus, raw.mem_mb, raw.level.to_bits(), profile)
+    }
+
+    /// The number of the row's columns, if interned.
+    fn find(&self, raw: &RawRow<'_>) -> Option<u32> {
+        let profile = match raw.profile {
+            None => u32::MAX,
+            Some(p) => *self.profiles.get(p)?,
+        };
+        self.numbers.get(&Self::key(raw, profile)).copied()
+    }
+
+    /// The number of the row's columns, interned if new; `None` past
+    /// [`DEPARTED`] shapes.
+    fn intern(&mut self, raw: &RawRow<'_>) -> Option<u32> {
+        let profile = match raw.profile {
+            None => u32::MAX,
+            Some(p) => match self.profiles.get(p) {
+                Some(&n) => n,
+                None => {
+                    let n = self.profiles.len() as u32;
+                    self.profiles.insert(p.to_string(), n);
+                    n
+                }
+            },
+        };
+        let next = self.numbers.len() as u32;
+        let n = *self.numbers.entry(Self::key(raw, profile)).or_insert(next);
+        (n < DEPARTED).then_some(n)
+    }
+}
+
+/// A VM in the id index: its number, and its interned columns (with
+/// [`DEPARTED`] once it left).
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    vm: u32,
+    shape: u32,
+}
+
+/// The event list being built, with its id index.
+#[derive(Default)]
+struct Builder {
+    list: EventList,
+    index: IdIndex<Entry>,
+    shapes: Shapes,
+}
+
+impl Builder {
+    fn add(&mut self, f: &Fields<'_>, raw: &RawRow<'_>) -> Result<(), EventCsvError> {
+        let err = |msg: String| f.error(2, msg);
+        let vms = &self.list.vms;
+        let ids = |e: &Entry| vms[e.vm as usize].id.as_str();
+        let vm = match raw.kind {
+            EventKind::Arrival => {
+                if self.index.contains(raw.id, ids) {
+                    return Err(err(format!("VM `{}` arrives twice", raw.id)));
+                }
+                let vm = u32::try_from(vms.len())
+                    .ok()
+                    .filter(|&n| n < u32::MAX)
+                    .ok_or_else(|| err("more than 4294967294 VMs".into()))?;
+                let shape = self
+                    .shapes
+                    .intern(raw)
+                    .ok_or_else(|| err("more than 2^31 distinct VM columns".into()))?;
+                self.index.insert(raw.id, Entry { vm, shape });
+                self.list.vms.push(raw.to_vm());
+                vm as usize
+            }
+            EventKind::Departure => {
+                let shape = self.shapes.find(raw);
+                let Some(e) = self.index.get_mut(raw.id, ids) else {
+                    return Err(err(format!("VM `{}` departs before arriving", raw.id)));
+                };
+                if e.shape & DEPARTED != 0 {
+                    return Err(err(format!("VM `{}` departs twice", raw.id)));
+                }
+                if shape != Some(e.shape) {
+                    return Err(err(format!(
+                        "VM `{}` departs with columns that differ from its arrival",
+                        raw.id
+                    )));
+                }
+                e.shape |= DEPARTED;
+                e.vm as usize
+            }
+        };
+        self.list.events.push(Event {
+            time_s: raw.time_s,
+            kind: raw.kind,
+            vm,
+        });
+        Ok(())
+    }
+}
+
+fn read_list<R: BufRead>(
+    reader: R,
+    source_name: &str,
+    skip_bad_rows: bool,
+) -> Result<(EventList, ReadReport), EventCsvError> {
+    let mut rows = CsvRows::new(reader, source_name);
+    check_header(&mut rows)?;
+    let mut b = Builder::default();
+    let mut last = 0u64;
+    let report = each_row(&mut rows, &EVENT_CSV_HEADER, skip_bad_rows, |f| {
+        let raw = parse_fields(f, &mut last)?;
+        b.add(f, &raw)
+    })?;
+    Ok((b.list, report))
+}
+
+/// Reads a whole event list from a stream, checking that every VM arrives
+/// once, departs at most once after arriving, and keeps its columns.
+pub fn read_event_list<R: BufRead>(
+    reader: R,
+    source_name: &str,
+) -> Result<EventList, EventCsvError> {
+    Ok(read_list(reader, source_name, false)?.0)
+}
+
+/// Reads an event list CSV file (plain or gzip; `-`: standard input).
+pub fn read_event_csv(path: &Path) -> Result<EventList, EventCsvError> {
+    read_event_list(open_input(path)?, &path.display().to_string())
+}
+
+/// [`read_event_csv`] in the readers' shape (lenient mode as asked; the
+/// VMs carry no attributes).
+pub(super) fn read(
+    path: &Path,
+    opts: &ReadOptions,
+) -> Result<(EventList, Vec<VmAttr>, ReadReport), EventCsvError> {
+    let (list, report) = read_list(
+        open_input(path)?,
+        &path.display().to_string(),
+        opts.skip_bad_rows,
+    )?;
+    let attrs = vec![VmAttr::default(); list.vms.len()];
+    Ok((list, attrs, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::catalogue::Catalogue;
+    use crate::workload::csv::write_event_csv;
+    use crate::workload::generator::{generate, GeneratorConfig};
+
+    fn vm(id: &str, vcpus: u32, mem_mb: u64, level: f64, profile: Option<&str>) -> VmSpec {
+        let level = Level::new(level).unwrap();
+        VmSpec {
+            id: id.into(),
+            vcpus,
+            mem_mb,
+            level,
+            profile: profile.map(str::to_string),
+        }
+    }
+
+    fn to_string(list: &EventList) -> String {
+        let mut buf = Vec::new();
+        write_event_csv(list, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn writes_the_documented_example() {
+        let list = EventList::from_spans(
+            vec![
+                vm("vm-0", 2, 4096, 1.0, Some("low")),
+                vm("vm-1", 4, 8192, 3.0, None),
+            ],
+            &[(0, Some(720)), (0, None)],
+        );
+        let text = to_string(&list);
+        assert_eq!(
+            text,
+            "time_s,event,vm_id,vcpus,mem_mb,level,profile\n\
+             0,arrival,vm-0,2,4096,1.0,low\n\
+             0,arrival,vm-1,4,8192,3.0,\n\
+             720,departure,vm-0,2,4096,1.0,low\n"
+        );
+        assert_eq!(read_event_list(text.as_bytes(), "x").unwrap(), list);
+    }
+
+    #[test]
+    fn round_trip_of_generated_list_and_determinism() {
+        let cfg = GeneratorConfig::builder(Catalogue::ovhcloud2023())
+            .initial_vms(200)
+            .level_shares_pct([50, 25, 25])
+            .seed(11)
+            .build()
+            .unwrap();
+        let a = to_string(&generate(&cfg));
+        let b = to_string(&generate(&cfg.clone()));
+        assert_eq!(a, b, "same seed, same bytes");
+        let back = read_event_list(a.as_bytes(), "gen").unwrap();
+        assert_eq!(back, generate(&cfg));
+        assert_eq!(to_string(&back), a);
+    }
+
+    #[test]
+    fn quoting_round_trips() {
+        let list = EventList::from_spans(vec![vm("a,\"b\"", 1, 1, 2.5, Some("x y"))], &[(5, None)]);
+        let text = to_string(&list);
+        assert!(text.contains("\"a,\"\"b\"\"\""));
+        assert_eq!(read_event_list(text.as_bytes(), "q").unwrap(), list);
+    }
+
+    fn err_of(body: &str) -> String {
+        let text = format!("time_s,event,vm_id,vcpus,mem_mb,level,profile\n{body}");
+        read_event_list(text.as_bytes(), "w.csv")
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        assert_eq!(
+            err_of("0,arrival,a,1,1,1.0,\n5,arrival,b,x,1,1.0,\n"),
+            "w.csv: line 3, column 4 (`vcpus`): `x` is not an integer >= 0"
+        );
+        assert!(err_of("0,leave,a,1,1,1.0,\n").contains("line 2, column 2 (`event`)"));
+        assert!(err_of("0,arrival,a,1,1,0.5,\n").contains("column 6 (`level`)"));
+        assert!(err_of("0,arrival,a,1,0,1.0,\n").contains("column 5 (`mem_mb`)"));
+        assert!(err_of("9,arrival,a,1,1,1.0,\n3,arrival,b,1,1,1.0,\n")
+            .contains("line 3, column 1 (`time_s`)"));
+        assert!(err_of("0,departure,a,1,1,1.0,\n").contains("departs before arriving"));
+        assert!(err_of("0,arrival,a,1,1,1.0,\n0,arrival,a,1,1,1.0,\n").contains("arrives twice"));
+        assert!(err_of("0,arrival,a,1,1,1.0,\n1,departure,a,2,1,1.0,\n").contains("differ"));
+        assert!(err_of("0,arrival,a,1,1,1.0\n").contains("line 2"));
+        let bad = "time,event\n";
+        let e = read_event_list(bad.as_bytes(), "h").unwrap_err();
+        assert!(matches!(e, EventCsvError::Header { .. }));
+    }
+
+    #[test]
+    fn streaming_reader_stops_after_an_error() {
+        let text = "time_s,event,vm_id,vcpus,mem_mb,level,profile\n0,arrival,a,1,1,1.0,\n0,bad,a,1,1,1.0,\n0,arrival,c,1,1,1.0,\n";
+        let rows: Vec<_> = EventCsvReader::new(text.as_bytes(), "s").unwrap().collect();
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].is_ok() && rows[1].is_err());
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::{collection, option};
+
+        proptest! {
+            #[test]
+            fn any_list_round_trips(spans in collection::vec((0u64..1000, option::of(0u64..500), 1u32..64, 1u64..100_000, 1u8..4), 0..40)) {
+                let vms: Vec<VmSpec> = spans.iter().enumerate()
+                    .map(|(i, s)| vm(&format!("v{i}"), s.2, s.3, f64::from(s.4), (i % 2 == 0).then_some("low")))
+                    .collect();
+                // VM order = arrival order, as every producer of this module writes.
+                let mut sp: Vec<(u64, Option<u64>)> = spans.iter().map(|s| (s.0, s.1.map(|d| s.0 + d))).collect();
+                sp.sort_by_key(|s| s.0);
+                let list = EventList::from_spans(vms, &sp);
+                let text = to_string(&list);
+                prop_assert_eq!(read_event_list(text.as_bytes(), "p").unwrap(), list);
+            }
+        }
+    }
+}
