@@ -9,6 +9,8 @@
 //! records (the only part that knows hosts); no knowledge of replay.
 
 pub(crate) mod ahead;
+mod fields;
+mod numbers;
 mod prefetch;
 mod read;
 mod snapshot;

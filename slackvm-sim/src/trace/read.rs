@@ -1,12 +1,15 @@
 //! Streaming trace reader: one row at a time, plain or gzip (detected by
 //! magic bytes; decompressed ahead on another thread), 1 MiB buffers,
-//! errors naming the file, line and column.
+//! errors naming the file, line and column. Splitting a line is
+//! `fields.rs`, its numbers `numbers.rs`.
 //!
 //! Each line is read as bytes into one reused buffer and split in place;
 //! only the text columns are checked for UTF-8, and they are copied into
 //! the caller's [`Record`], whose strings are reused from row to row.
 
 use super::ahead::ReadAhead;
+use super::fields::{column_at, is_blank, split_fields, trim, trim_newline, COLUMNS};
+use super::numbers::{parse_f64, parse_u64};
 use super::{RecKind, Record, Res, TraceError};
 use flate2::bufread::MultiGzDecoder;
 use std::fs::File;
@@ -18,20 +21,6 @@ pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Input buffer size.
 const BUF_SIZE: usize = 1 << 20;
-
-const COLUMNS: [&str; 11] = [
-    "tmp",
-    "rec",
-    "res",
-    "val",
-    "config",
-    "subset",
-    "vm_uuid",
-    "vm_cmn",
-    "sb_oc",
-    "sb_unused",
-    "sb_dsc",
-];
 
 /// Reads records from a monitoring trace.
 ///
@@ -283,142 +272,6 @@ fn set_text(slot: &mut Option<String>, spare: &mut String, text: &str) {
     s.push_str(text);
 }
 
-/// The line's columns: the first 10 split at tabs, the 11th (`sb_dsc`,
-/// free form) the rest of the line, as `splitn(11, '\t')` would; and how
-/// many there are.
-fn split_fields(line: &str) -> ([&str; COLUMNS.len()], usize) {
-    let mut tabs = [0usize; COLUMNS.len() - 1];
-    let n = find_tabs(line.as_bytes(), &mut tabs);
-    let mut fields = [""; COLUMNS.len()];
-    let mut start = 0;
-    for (field, &tab) in fields.iter_mut().zip(&tabs[..n]) {
-        // Tabs are ASCII: slicing at them keeps UTF-8 boundaries.
-        *field = &line[start..tab];
-        start = tab + 1;
-    }
-    fields[n] = &line[start..];
-    (fields, n + 1)
-}
-
-/// Writes the positions of the first tabs (as many as `tabs` holds) and
-/// returns how many there are. Eight bytes at a time: a byte is a tab when
-/// it is zero after `^ 0x09`, found exactly (no carry between bytes) by
-/// `((x & 0x7f..) + 0x7f..) | x` leaving its high bit clear.
-fn find_tabs(bytes: &[u8], tabs: &mut [usize]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut n = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for (c, chunk) in (&mut chunks).enumerate() {
-        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ (ONES * u64::from(b'\t'));
-        let mut zeros = !(((x & (ONES * 0x7f)) + ONES * 0x7f) | x) & (ONES * 0x80);
-        while zeros != 0 {
-            if n == tabs.len() {
-                return n;
-            }
-            tabs[n] = c * 8 + zeros.trailing_zeros() as usize / 8;
-            n += 1;
-            zeros &= zeros - 1;
-        }
-    }
-    let base = bytes.len() - chunks.remainder().len();
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b'\t' {
-            if n == tabs.len() {
-                return n;
-            }
-            tabs[n] = base + i;
-            n += 1;
-        }
-    }
-    n
-}
-
-/// The column holding byte `offset` of the line.
-fn column_at(line: &[u8], offset: usize) -> &'static str {
-    let tabs = line[..offset].iter().filter(|&&b| b == b'\t').count();
-    COLUMNS[tabs.min(COLUMNS.len() - 1)]
-}
-
-/// `str::trim`, skipped when the ends are not whitespace (the usual case).
-fn trim(text: &str) -> &str {
-    let b = text.as_bytes();
-    let plain = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii_alphanumeric());
-    if plain(b.first()) && plain(b.last()) {
-        text
-    } else {
-        text.trim()
-    }
-}
-
-/// A whole number of seconds (`str::trim` then `u64::from_str`).
-fn parse_u64(text: &str) -> Option<u64> {
-    let t = trim(text);
-    let b = t.as_bytes();
-    if !b.is_empty() && b.len() <= 19 && b.iter().all(u8::is_ascii_digit) {
-        return Some(b.iter().fold(0, |v, &d| v * 10 + u64::from(d - b'0')));
-    }
-    t.parse().ok()
-}
-
-/// `f64::from_str`, with an exact fast path for plain decimals such as
-/// `0.4278` and `232`: at most 15 significant digits and no exponent, so
-/// the digits `m` and `10^k` are exact and `m / 10^k` is correctly rounded.
-fn parse_f64(text: &str) -> Option<f64> {
-    parse_short_decimal(text).or_else(|| text.parse().ok())
-}
-
-fn parse_short_decimal(text: &str) -> Option<f64> {
-    const POW10: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
-    let (negative, body) = match text.as_bytes() {
-        [b'-', rest @ ..] => (true, rest),
-        b => (false, b),
-    };
-    if body.is_empty() || body.len() > 16 {
-        return None;
-    }
-    let mut m: u64 = 0;
-    let mut decimals = None;
-    for (i, &c) in body.iter().enumerate() {
-        match c {
-            b'0'..=b'9' => m = m * 10 + u64::from(c - b'0'),
-            b'.' if decimals.is_none() && i > 0 => decimals = Some(body.len() - i - 1),
-            _ => return None,
-        }
-    }
-    let k = decimals.unwrap_or(0);
-    if k == 0 && decimals.is_some() {
-        return None; // "1." : let the standard parser decide
-    }
-    // At most 15 digits (16 bytes with the point): m < 10^15 < 2^53.
-    if body.len() - usize::from(decimals.is_some()) > 15 {
-        return None;
-    }
-    let x = m as f64 / POW10[k];
-    Some(if negative { -x } else { x })
-}
-
-/// The line without its trailing `\n` and `\r` characters.
-fn trim_newline(line: &[u8]) -> &[u8] {
-    let end = line
-        .iter()
-        .rposition(|&b| b != b'\n' && b != b'\r')
-        .map_or(0, |i| i + 1);
-    &line[..end]
-}
-
-/// True when the line holds only whitespace (`str::trim` is empty).
-fn is_blank(line: &[u8]) -> bool {
-    // ASCII whitespace as `char::is_whitespace` sees it: \t \n \x0B \x0C \r and space.
-    match line.iter().find(|&&b| !matches!(b, 9..=13 | b' ')) {
-        None => true,
-        Some(&b) if b < 0x80 => false,
-        // Non-ASCII: Unicode whitespace is possible, let `str` decide.
-        Some(_) => std::str::from_utf8(line).is_ok_and(|s| s.trim().is_empty()),
-    }
-}
-
 impl Iterator for TraceReader {
     type Item = Result<Record, TraceError>;
     fn next(&mut self) -> Option<Self::Item> {
@@ -562,106 +415,5 @@ mod tests {
             reader("tmp\trec\n0\tglobal\n"),
             Err(TraceError::Parse { line: 1, .. })
         ));
-    }
-
-    #[test]
-    fn numbers_parse_as_the_standard_parser_does() {
-        for t in [
-            "0",
-            "-0",
-            "-0.0",
-            "0.4278",
-            "232",
-            "1031742",
-            "1e-05",
-            "1.",
-            ".5",
-            "+5",
-            "inf",
-            "-inf",
-            "nan",
-            "NaN",
-            "0.30000000000000004",
-            "123456789012345",
-            "1234567890123456",
-            "9007199254740993",
-            "00.5",
-            "1.2.3",
-            "-",
-            "",
-            "1e400",
-            "0x10",
-            "1_0",
-        ] {
-            let want = t.parse::<f64>().ok();
-            let got = parse_f64(t);
-            assert_eq!(
-                got.map(f64::to_bits),
-                want.map(f64::to_bits),
-                "`{t}`: {got:?} vs {want:?}"
-            );
-        }
-        for t in [
-            "0",
-            "15",
-            "+15",
-            "18446744073709551615",
-            "18446744073709551616",
-            "-1",
-            "1.0",
-            "",
-        ] {
-            assert_eq!(parse_u64(t), t.trim().parse::<u64>().ok(), "`{t}`");
-        }
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
-        #[test]
-        fn decimals_parse_exactly(int in 0u64..10_000_000_000, frac in 0u64..100_000_000, k in 0usize..9, neg: bool) {
-            let sign = if neg { "-" } else { "" };
-            let t = format!("{sign}{int}.{:0k$}", frac % 10u64.pow(k as u32));
-            let t = if k == 0 { format!("{sign}{int}") } else { t };
-            proptest::prop_assert_eq!(parse_f64(&t).map(f64::to_bits), t.parse::<f64>().ok().map(f64::to_bits), "{}", t);
-        }
-    }
-
-    #[test]
-    fn tabs_are_found_as_splitn_finds_them() {
-        let lines = [
-            "",
-            "\t",
-            "a",
-            "0\tglobal\tcpu\t-0.0\t232\tNone\tNone\tNone\tNone\tNone\tNone",
-            "\t\t\t\t\t\t\t\t\t\t\t\t\t",
-            "1234567\t12345678\t123456789\t\u{e9}\u{e9}\u{e9}\u{e9}\t\u{1f600}\tx",
-            "75\tsubset\tcpu\t1.8552\t4\tsubset-2.0\tNone\tNone\t2.0\t0\t{\"a\":\t1}\tz",
-        ];
-        for line in lines {
-            let want: Vec<&str> = line.splitn(COLUMNS.len(), '\t').collect();
-            let (fields, n) = split_fields(line);
-            assert_eq!(&fields[..n], &want[..], "{line:?}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn split_matches_splitn(parts in proptest::collection::vec("[a-z\t\u{e9}]{0,12}", 0..16)) {
-            let line = parts.join("\t");
-            let want: Vec<&str> = line.splitn(COLUMNS.len(), '\t').collect();
-            let (fields, n) = split_fields(&line);
-            proptest::prop_assert_eq!(&fields[..n], &want[..]);
-        }
-    }
-
-    #[test]
-    fn blank_lines() {
-        assert!(is_blank(b"\n"));
-        assert!(is_blank(b" \t\r\n"));
-        assert!(is_blank("\u{a0}\n".as_bytes()));
-        assert!(!is_blank(b"0\n"));
-        assert!(!is_blank("\u{e9}\n".as_bytes()));
-        assert_eq!(trim_newline(b"a\tb\r\n\n"), b"a\tb");
-        assert_eq!(trim_newline(b"\n"), b"");
     }
 }

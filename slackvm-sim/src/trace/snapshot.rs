@@ -7,7 +7,7 @@
 //! [`crate::trace`] that knows hosts.
 
 use super::{RecKind, Res, Row};
-use crate::host::Host;
+use crate::host::{Host, VNodeView};
 use crate::level::Level;
 use serde_json::json;
 
@@ -67,13 +67,12 @@ impl HostSnapshot {
     }
 }
 
-/// The records' view of `host`, with `sb_dsc` in the given shape.
+/// The records' view of `host`, with `sb_dsc` in the given shape. Reads
+/// the host through its read-only [`Host::view`] only.
 pub fn snapshot(host: &Host, shape: DscShape) -> HostSnapshot {
-    let topo = host.topology();
-    let cpu = (0..host.vnodes().len())
-        .map(|i| cpu_vnode(host, i, shape))
-        .collect();
-    let pool = host.mem();
+    let view = host.view();
+    let cpu = view.vnodes().map(|v| cpu_vnode(v, shape)).collect();
+    let pool = view.mem();
     let mem = pool.exists().then(|| {
         let vms: Vec<String> = pool.vm_names().map(str::to_string).collect();
         let dsc = match shape {
@@ -94,8 +93,8 @@ pub fn snapshot(host: &Host, shape: DscShape) -> HostSnapshot {
         }
     });
     HostSnapshot {
-        cpu_count: topo.cpu_count() as u64,
-        mem_allowed_mb: topo.mem_allowed_mb(),
+        cpu_count: view.cpu_count() as u64,
+        mem_allowed_mb: view.topology().mem_allowed_mb(),
         cpu,
         mem,
     }
@@ -108,11 +107,10 @@ fn unused(shape: DscShape, unused: u64) -> u64 {
     }
 }
 
-fn cpu_vnode(host: &Host, i: usize, shape: DscShape) -> VNodeSnapshot {
-    let v = &host.vnodes()[i];
+fn cpu_vnode(v: VNodeView<'_>, shape: DscShape) -> VNodeSnapshot {
     let oc = v.level().to_string();
     let vms: Vec<String> = v.vm_names().map(str::to_string).collect();
-    let cpus = host.vnode_cpu_ids(i);
+    let cpus: Vec<u32> = v.cpu_ids().collect();
     let dsc = match shape {
         DscShape::Bare => "{}".to_string(),
         DscShape::Live => json!({"cpus": cpus, "vms": vms}).to_string(),
