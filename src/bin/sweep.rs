@@ -718,7 +718,7 @@ fn scale_schedule(
 ) -> Result<(Schedule, String, String, usize)> {
     let Some(path) = &a.trace.trace else {
         let list = synthetic_of(a, host)?;
-        let s = Schedule::new(&list, cfg.order, cfg.mem_cap)?;
+        let s = Schedule::from_list(list, cfg.order, cfg.mem_cap)?;
         let shares = a.levels.clone().unwrap_or_else(|| "34/33/33".into());
         return Ok((s, "synthetic".into(), shares, 0));
     };

@@ -8,6 +8,8 @@
 //! the default). [`EventOrder::DeparturesFirst`] is the easier variant.
 //! Within one kind, events keep their order in the list.
 
+use std::sync::Arc;
+
 use super::ClusterError;
 use crate::level::Level;
 use crate::workload::{EventKind, EventList};
@@ -123,8 +125,8 @@ impl Event {
 pub struct Schedule {
     /// VMs (same indexes as the event list).
     pub vms: Vec<ClusterVm>,
-    /// VM ids.
-    pub ids: Vec<String>,
+    /// VM ids (shared: the schedules of one list, per level, share them).
+    pub ids: Arc<[String]>,
     /// Distinct levels, increasing.
     pub levels: Vec<Level>,
     /// Events in processing order.
@@ -226,14 +228,39 @@ fn ordered_events(list: &EventList, order: EventOrder) -> Vec<Event> {
             }
         })
         .collect();
-    // Stable: keeps the list's order within (time, kind).
-    events.sort_by_key(|e| (e.time_s(), rank(e)));
+    // Stable: keeps the list's order within (time, kind). The readers and
+    // the generator write arrivals first at one time: then nothing moves.
+    if !events.is_sorted_by_key(|e| (e.time_s(), rank(e))) {
+        events.sort_by_key(|e| (e.time_s(), rank(e)));
+    }
     events
 }
 
 impl Schedule {
     /// Validates and orders an event list.
     pub fn new(list: &EventList, order: EventOrder, mem_cap: bool) -> Result<Self, ClusterError> {
+        let mut s = Self::without_ids(list, order, mem_cap)?;
+        s.ids = list.vms.iter().map(|v| v.id.clone()).collect();
+        Ok(s)
+    }
+
+    /// [`Schedule::new`] consuming the list: its VM ids move into the
+    /// schedule instead of being copied.
+    pub fn from_list(
+        list: EventList,
+        order: EventOrder,
+        mem_cap: bool,
+    ) -> Result<Self, ClusterError> {
+        let mut s = Self::without_ids(&list, order, mem_cap)?;
+        s.ids = list.vms.into_iter().map(|v| v.id).collect();
+        Ok(s)
+    }
+
+    fn without_ids(
+        list: &EventList,
+        order: EventOrder,
+        mem_cap: bool,
+    ) -> Result<Self, ClusterError> {
         let levels = levels_of(list)?;
         let vms = list
             .vms
@@ -249,13 +276,21 @@ impl Schedule {
         let horizon_s = check_events(list)?;
         Ok(Schedule {
             vms,
-            ids: list.vms.iter().map(|v| v.id.clone()).collect(),
+            ids: Arc::from([]),
             levels: levels.into_iter().collect(),
             events: ordered_events(list, order),
             order,
             mem_cap,
             horizon_s,
         })
+    }
+
+    /// The same schedule without the events of the VMs `keep` refuses
+    /// (VM indexes kept); the horizon becomes the last remaining event's
+    /// time, as if the list had been built without them.
+    pub fn retain_vms(&mut self, keep: impl Fn(usize) -> bool) {
+        self.events.retain(|e| keep(e.vm()));
+        self.horizon_s = self.events.last().map_or(0, |e| e.time_s());
     }
 
     /// The same schedule restricted to the VMs of one level (the dedicated

@@ -23,7 +23,7 @@ use crate::cluster::price::PriceConfig;
 use crate::cluster::schedule::{EventOrder, Schedule};
 use crate::cluster::{ModelKind, PolicyKind};
 use crate::host::HostOptions;
-use crate::workload::{EventList, LevelRule, TraceRead};
+use crate::workload::{LevelRule, TraceRead};
 
 /// What to do with a VM that no empty host can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,34 +166,33 @@ pub fn leveled_schedule_owned(
     keep_counted: bool,
 ) -> Result<(Schedule, [usize; 3], usize), SweepError> {
     let counts = spec.rule.apply(&mut t, seed)?;
-    let schedule = |list: &EventList| {
-        Schedule::new(list, spec.order, spec.mem_cap).map_err(|source| SweepError::Cluster {
+    let mut s = Schedule::from_list(t.list, spec.order, spec.mem_cap).map_err(|source| {
+        SweepError::Cluster {
             what: spec.name.clone(),
             source,
-        })
-    };
-    let s = schedule(&t.list)?;
+        }
+    })?;
     let big = oversized(&s, &spec.host, model);
     if big.is_empty() {
         return Ok((s, counts, 0));
     }
     if spec.oversize == Oversize::Error {
-        let v = &t.list.vms[big[0]];
+        let v = &s.vms[big[0]];
         return Err(SweepError::Param {
             param: "--oversize",
             message: format!(
                 "{}: VM `{}` ({} vCPUs, {} MB, level {}:1) fits no empty {} host ({}); {} VMs in all: leave them out with --oversize drop or count, or give larger hosts",
-                spec.name, v.id, v.vcpus, s.vms[big[0]].mem_mb, v.level.get(), model.name(), spec.host.name(model), big.len()
+                spec.name, s.ids[big[0]], v.vcpus, v.mem_mb, v.level, model.name(), spec.host.name(model), big.len()
             ),
         });
     }
     if keep_counted && spec.oversize == Oversize::Count {
         return Ok((s, counts, big.len()));
     }
-    let mut keep = vec![true; t.list.vms.len()];
+    let mut keep = vec![true; s.vms.len()];
     big.iter().for_each(|&i| keep[i] = false);
-    t.list.events.retain(|e| keep[e.vm]);
-    Ok((schedule(&t.list)?, counts, big.len()))
+    s.retain_vms(|vm| keep[vm]);
+    Ok((s, counts, big.len()))
 }
 
 /// Indexes of the VMs no empty host of `model` takes.
