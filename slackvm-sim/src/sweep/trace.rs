@@ -182,7 +182,7 @@ pub fn leveled_schedule_owned(
             param: "--oversize",
             message: format!(
                 "{}: VM `{}` ({} vCPUs, {} MB, level {}:1) fits no empty {} host ({}); {} VMs in all: leave them out with --oversize drop or count, or give larger hosts",
-                spec.name, s.ids[big[0]], v.vcpus, v.mem_mb, v.level, model.name(), spec.host.name(model), big.len()
+                spec.name, s.ids[big[0]], v.vcpus, v.mem_mb, v.level.get(), model.name(), spec.host.name(model), big.len()
             ),
         });
     }
