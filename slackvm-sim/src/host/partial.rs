@@ -9,13 +9,17 @@
 //!   resource holds it;
 //! - [`Host::remove_shrinking`] is the prototype's removal of a VM of a
 //!   level: per resource, the VM is taken out if held and the resource
-//!   shrinks either way (quirk `replay-absent-removal-shrinks`).
+//!   shrinks either way (quirk `replay-absent-removal-shrinks`);
+//! - [`Host::roll_back_cpu`] is the prototype's rollback of a deployment
+//!   memory refused: the CPU side grows, takes the VM, loses it and
+//!   shrinks (quirk `replay-rollback-regrows`).
 //!
 //! [`Host::remove`] of a VM held by one resource only
 //! frees that resource.
 
-use super::Host;
+use super::{Consumer, Host};
 use crate::level::Level;
+use crate::scheduler::VmRequest;
 
 /// One of the host's two resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +86,39 @@ impl Host {
             self.mem.shrink();
         }
         self.forget_if_gone(name);
+        self.debug_check();
+    }
+
+    /// The prototype's rollback of `req`, which memory refused: the vNode
+    /// of its level grows as the deployment grew it (by the creation rule
+    /// when `created`, the refusal having created the vNode), takes the
+    /// VM, then loses it and shrinks. In floating point at levels such as
+    /// 1.2 the shrink can leave the vNode one CPU bigger than before.
+    /// Nothing happens when the host lists no vNode of the level (quirk
+    /// `keep-vnode-after-rollback` off and a new level).
+    pub fn roll_back_cpu(&mut self, req: &VmRequest, created: bool) {
+        let Some(vi) = self.vnode_of_level(req.level) else {
+            return;
+        };
+        let (_, missing) = self.cpu_growth(req.level, req.vcpus);
+        let missing = missing as usize;
+        if missing > self.free_cpus {
+            return; // the CPU side refused: nothing was taken
+        }
+        let empty = self.vnodes[vi].cpus.is_empty();
+        if empty && (created || !self.opts.quirks.empty_vnode_first_free) {
+            self.create_cpus(vi, missing);
+        } else {
+            self.grow_cpus(vi, missing);
+        }
+        let vnode = &mut self.vnodes[vi];
+        vnode.consumers.push(Consumer {
+            name: req.name.clone(),
+            vcpus: req.vcpus,
+        });
+        vnode.alloc_vcpus += u64::from(req.vcpus);
+        self.take_consumer(vi, &req.name);
+        self.shrink(vi);
         self.debug_check();
     }
 
@@ -179,6 +216,35 @@ mod tests {
         h.deploy(&VmRequest::new("a", 31, 1024, lv)).unwrap();
         h.remove_shrinking("a", lv);
         assert_eq!((cpus(&h, lv), h.mem().size_mb(), h.vm_count()), (1, 0, 0));
+    }
+
+    #[test]
+    fn a_rolled_back_deployment_can_leave_a_cpu_behind_at_level_1_2() {
+        // host-32, level 1.2: a (5 vCPUs) gets 5 CPUs; b (1 vCPU) fits in
+        // avail = 5 * 1.2 - 5 = 1.0. c (1 vCPU), refused by memory: the
+        // prototype grows by ceil((1 - (6.0 - 6)) / 1.2) = 1 CPU, then
+        // takes c out and shrinks by floor((6 * 1.2 - 6) / 1.2) =
+        // floor(0.9999999999999992) = 0: the vNode keeps 6 CPUs.
+        let lv = Level::new(1.2).unwrap();
+        let mut h = host("host-32");
+        h.deploy(&VmRequest::new("a", 5, 1024, lv)).unwrap();
+        h.deploy(&VmRequest::new("b", 1, 1024, lv)).unwrap();
+        h.roll_back_cpu(&VmRequest::new("c", 1, 1024, lv), false);
+        assert_eq!((cpus(&h, lv), h.vm_count()), (6, 2));
+        // A vNode the refusal created (listed with 0 CPUs): a 31-vCPU VM
+        // takes 31 CPUs by the creation rule and gives back
+        // floor(31 * 1.2 / 1.2) = 30.
+        let three = Level::THREE;
+        let mut h = host("host-32");
+        h.deploy(&VmRequest::new("x", 1, 1024, three)).unwrap();
+        h.remove("x").unwrap();
+        h.roll_back_cpu(&VmRequest::new("big", 31, 1024, lv), true);
+        assert_eq!(h.vnodes().len(), 1, "no vNode of 1.2: nothing");
+        let mut h = host("host-32");
+        h.deploy(&VmRequest::new("y", 1, 1024, lv)).unwrap();
+        h.remove("y").unwrap();
+        h.roll_back_cpu(&VmRequest::new("big", 31, 1024, lv), true);
+        assert_eq!((cpus(&h, lv), h.free_cpus(), h.vm_count()), (1, 31, 0));
     }
 
     #[derive(Debug, Clone)]

@@ -64,6 +64,18 @@ pub struct Quirks {
     /// deletes a VM from the consumer list it is iterating over, which
     /// shifts the next VM into the position the loop has just passed.
     pub replay_drop_skips_next: bool,
+    /// Replay quirk `replay-rollback-regrows`: a deployment that memory
+    /// refused first grows its level's vNode and takes the VM, then loses
+    /// it and shrinks (the vNode a refusal created is the one
+    /// `keep-vnode-after-rollback` leaves listed). Prototype: the pool's
+    /// deployment (`subsetmanager.py` 973-989) deploys on the CPU manager
+    /// first (growing an existing vNode, lines 115-125, or creating one,
+    /// 141-145), and when memory refuses, removes the VM from the CPU
+    /// manager (lines 987-988), whose removal shrinks (62-67, 535-538). In
+    /// floating point at levels such as 1.2 the shrink can leave the vNode
+    /// one CPU bigger than before (cap 5, 6 vCPUs, a 1-vCPU VM refused by
+    /// memory: the vNode keeps 6 CPUs).
+    pub replay_rollback_regrows: bool,
 }
 
 /// The layer whose behaviour a quirk changes.
@@ -103,7 +115,7 @@ pub struct QuirkInfo {
 }
 
 /// THE quirk table, in documentation order.
-pub const QUIRKS: [QuirkInfo; 11] = [
+pub const QUIRKS: [QuirkInfo; 12] = [
     QuirkInfo {
         name: "empty-vnode-first-free",
         layer: QuirkLayer::Host,
@@ -181,6 +193,13 @@ pub const QUIRKS: [QuirkInfo; 11] = [
         effect: "with replay-drop-unreported, the VM listed right after each dropped one in its vNode is not checked at that timestamp",
         flag: |q| &mut q.replay_drop_skips_next,
     },
+    QuirkInfo {
+        name: "replay-rollback-regrows",
+        layer: QuirkLayer::Replay,
+        default_on: false,
+        effect: "a deployment that memory refused grows its vNode, then loses the VM and shrinks it (at level 1.2 the vNode can keep one CPU more)",
+        flag: |q| &mut q.replay_rollback_regrows,
+    },
 ];
 
 /// Names accepted by [`Quirks::set`], in documentation order (from [`QUIRKS`]).
@@ -208,6 +227,7 @@ impl Quirks {
             replay_absent_removal_shrinks: false,
             replay_drop_per_resource: false,
             replay_drop_skips_next: false,
+            replay_rollback_regrows: false,
         };
         for info in &QUIRKS {
             *(info.flag)(&mut q) = on(info);
@@ -297,7 +317,7 @@ mod tests {
         assert!(!d.replay_mem_kib && !d.socket_as_numa && !d.keep_vnode_after_rollback);
         assert!(!d.replay_first_step_clamp && !d.replay_drop_unreported);
         assert!(!d.replay_absent_removal_shrinks && !d.replay_drop_per_resource);
-        assert!(!d.replay_drop_skips_next);
+        assert!(!d.replay_drop_skips_next && !d.replay_rollback_regrows);
         assert!(Quirks::prototype().iter().all(|(_, on)| on));
         assert!(Quirks::fixed().iter().all(|(_, on)| !on));
         assert_eq!(
@@ -342,6 +362,7 @@ mod tests {
         assert!(help.contains("replay-absent-removal-shrinks [replay, default off]"));
         assert!(help.contains("replay-drop-per-resource [replay, default off]"));
         assert!(help.contains("replay-drop-skips-next [replay, default off]"));
-        assert_eq!(QUIRK_NAMES.len(), 11);
+        assert!(help.contains("replay-rollback-regrows [replay, default off]"));
+        assert_eq!(QUIRK_NAMES.len(), 12);
     }
 }

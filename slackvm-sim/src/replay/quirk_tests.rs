@@ -1,6 +1,6 @@
 //! Hand-worked replays of the prototype's removal quirks
 //! (`replay-absent-removal-shrinks`, `replay-drop-per-resource`,
-//! `replay-drop-skips-next`): tiny traces, expected vNode sizes and hosted
+//! `replay-drop-skips-next`, `replay-rollback-regrows`): tiny traces, expected vNode sizes and hosted
 //! VMs worked out by hand, each quirk on and off.
 
 use super::testkit::{replay_rows, vm_rows};
@@ -133,4 +133,32 @@ fn the_vm_after_each_dropped_one_is_skipped() {
     // resources miss the same VMs.
     let all = [skip[0], skip[1], "replay-drop-per-resource"];
     assert_eq!(run(&all), (Some(2), Some(1024), hosted));
+}
+
+#[test]
+fn a_deployment_refused_by_memory_regrows_then_shrinks_its_vnode() {
+    // host-32, level 1.2: a (5 vCPUs) gets 5 CPUs, b (1 vCPU) fits in
+    // avail = 5 * 1.2 - 5 = 1.0. c (1 vCPU, more memory than the host)
+    // is refused by memory. With the quirk the vNode first grows by
+    // ceil((1 - (6.0 - 6)) / 1.2) = 1 CPU for c, then loses c and shrinks
+    // by floor((6 * 1.2 - 6) / 1.2) = floor(0.9999999999999992) = 0:
+    // 6 CPUs instead of 5.
+    let mut rows: Vec<String> = Vec::new();
+    rows.extend(vm_rows(0, "a", 5, "1.2", 1024, "0.5"));
+    rows.extend(vm_rows(0, "b", 1, "1.2", 1024, "0.5"));
+    rows.extend(vm_rows(0, "c", 1, "1.2", 999_999_999, "0.5"));
+    rows.extend(vm_rows(15, "a", 5, "1.2", 1024, "0.5"));
+    rows.extend(vm_rows(15, "b", 1, "1.2", 1024, "0.5"));
+    let run = |q: Quirks| {
+        let (out, outcome) = replay_rows("host-32", q, &rows);
+        let refused = &outcome.summary.refused[0];
+        assert_eq!(
+            (refused.vm.as_str(), refused.resource.as_str()),
+            ("c", "mem")
+        );
+        [0, 15].map(|t| size(&out, t, "subset-1.2"))
+    };
+    assert_eq!(run(Quirks::fixed()), [Some(5), Some(5)]);
+    let on = quirks(&["replay-rollback-regrows"]);
+    assert_eq!(run(on), [Some(6), Some(6)]);
 }

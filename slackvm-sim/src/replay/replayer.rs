@@ -161,12 +161,27 @@ impl<'a> Replayer<'a> {
                 })
                 .and_then(|level| {
                     let req = VmRequest::new(vm.uuid.clone(), vcpus as u32, mem_mb, level);
-                    self.host.deploy(&req)
+                    self.deploy(&req)
                 });
             match deployed {
                 Ok(_) => *self.summary.accepted.entry(key).or_default() += 1,
                 Err(e) => self.refuse(vm, tmp, key, &e),
             }
+        }
+    }
+
+    /// Deploys `req`; with `replay-rollback-regrows`, a refusal by memory
+    /// then grows and shrinks the CPU side as the prototype's rollback.
+    fn deploy(&mut self, req: &VmRequest) -> Result<(), DeployError> {
+        let created = self.host.vnode_of_level(req.level).is_none();
+        match self.host.deploy(req) {
+            Err(e @ DeployError::NotEnoughMem { .. })
+                if self.opts.host.quirks.replay_rollback_regrows =>
+            {
+                self.host.roll_back_cpu(req, created);
+                Err(e)
+            }
+            other => other.map(|_| ()),
         }
     }
 
