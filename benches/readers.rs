@@ -119,6 +119,7 @@ fn huawei_e2e(bytes: &[u8], host: &HostSpec) -> u64 {
         order: EventOrder::ArrivalsFirst,
         host: host.clone(),
         oversize: Oversize::Error,
+        price: Default::default(),
     };
     let (schedule, _, _) =
         leveled_schedule_owned(&spec, trace, 0, ModelKind::Counting, true).expect("levels");

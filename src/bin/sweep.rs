@@ -571,6 +571,7 @@ fn run_trace_sweep(a: &RunArgs) -> Result<()> {
         order: EventOrder::parse(&a.order)?,
         host,
         oversize: Oversize::parse(&a.trace.oversize)?,
+        price: a.price.config()?,
     };
     let shard = shard_of(a)?;
     let total = spec.units().len();
@@ -733,6 +734,7 @@ fn scale_schedule(
         order: cfg.order,
         host: host.clone(),
         oversize: Oversize::parse(&a.trace.oversize)?,
+        price: PriceConfig::default(),
     };
     let (s, _, big) = leveled_schedule_owned(&spec, trace, a.seed, cfg.model, true)?;
     Ok((s, path.display().to_string(), spec.rule.name(), big))

@@ -7,9 +7,12 @@
 //! naming the VM), and sizes the rest: SlackVM against one dedicated
 //! cluster per level, with the lower bound. Rows are the grid's
 //! (`catalogue` = the trace file's name, `vms` = its VM count, `oc1..3` =
-//! the integer % of VMs at each level, `level_rule` = the rule).
+//! the integer % of VMs at each level, `level_rule` = the rule). When the
+//! trace gives every VM's CPU use (vmtable), the price-of-packing columns
+//! (shortage per level, energy) are measured ([`unit_price`]).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -18,12 +21,13 @@ use super::host::HostSpec;
 use super::rows::SizingRow;
 use super::run::{in_pool, size_point, Point};
 use super::SweepError;
+use crate::cluster::cpu::{stats_series, CpuUsage};
 use crate::cluster::model::{CountingModel, HostModel, VnodeModel};
 use crate::cluster::price::PriceConfig;
 use crate::cluster::schedule::{EventOrder, Schedule};
 use crate::cluster::{ModelKind, PolicyKind};
 use crate::host::HostOptions;
-use crate::workload::{LevelRule, TraceRead};
+use crate::workload::{CpuStats, EventKind, LevelRule, TraceRead};
 
 /// What to do with a VM that no empty host can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +77,9 @@ pub struct TraceSpec {
     pub host: HostSpec,
     /// VMs no empty host takes.
     pub oversize: Oversize,
+    /// Price of packing (usage step, power, shared pool, grid); its CPU
+    /// usage is the trace's, per unit ([`unit_price`]).
+    pub price: PriceConfig,
 }
 
 /// One unit of a trace sweep.
@@ -234,7 +241,7 @@ fn run_unit(spec: &TraceSpec, trace: &TraceRead, u: &TraceUnit) -> Result<Sizing
         seed: u.seed,
         level_rule: &rule,
         oversize_vms,
-        price: &PriceConfig::default(),
+        price: &unit_price(spec, trace, u.seed),
     };
     let what = || {
         format!(
@@ -246,6 +253,39 @@ fn run_unit(spec: &TraceSpec, trace: &TraceRead, u: &TraceUnit) -> Result<Sizing
         )
     };
     size_point(&schedule, &spec.host, u.policy, u.model, &point, what)
+}
+
+/// The price-of-packing settings of one unit: the spec's, with the VMs'
+/// CPU usage when the trace gives every VM's summary (vmtable avg/p95/max:
+/// [`stats_series`] over the VM's life at the usage step, seeded with the
+/// unit's seed and the VM's index). A trace without usage gets none: its
+/// shortage and energy columns are `NaN`, never invented.
+pub fn unit_price(spec: &TraceSpec, trace: &TraceRead, seed: u64) -> PriceConfig {
+    let mut price = spec.price.clone();
+    let stats: Option<Vec<CpuStats>> = trace.attrs.iter().map(|a| a.cpu).collect();
+    let Some(stats) = stats.filter(|s| !s.is_empty() && s.len() == trace.list.vms.len()) else {
+        return price;
+    };
+    let step_s = price.accounting.step_s.max(1);
+    let end_s = trace.list.end_time_s();
+    let mut spans = vec![(0u64, end_s); stats.len()];
+    for e in &trace.list.events {
+        match e.kind {
+            EventKind::Arrival => spans[e.vm].0 = e.time_s,
+            EventKind::Departure => spans[e.vm].1 = e.time_s,
+        }
+    }
+    let mut usage = CpuUsage::with_capacity(stats.len());
+    for (vm, (s, &(start_s, stop_s))) in stats.iter().zip(&spans).enumerate() {
+        let n = (stop_s.saturating_sub(start_s).div_ceil(step_s)).max(1) as usize;
+        usage.push(
+            start_s,
+            step_s,
+            stats_series(s.avg, s.p95, s.max, n, seed, vm as u64),
+        );
+    }
+    price.cpu = Some(Arc::new(usage));
+    price
 }
 
 /// The name of a trace in outputs: its file name.

@@ -16,7 +16,10 @@
 //! - `vcpus`: integer > 0; `mem_mb`: integer MB > 0;
 //! - `level`: CPU oversubscription level >= 1, written as Python writes a
 //!   float (`1.0`, `2.0`, `2.5`);
-//! - `profile`: usage profile name, empty when none.
+//! - `profile`: usage profile name, empty when none;
+//! - optionally, [`EVENT_CSV_CPU_COLUMNS`] `cpu_avg_pct,cpu_p95_pct,cpu_max_pct`:
+//!   the VM's CPU use in % of its vCPUs, read on arrivals (empty: unknown;
+//!   the writer never writes them).
 //!
 //! A departure repeats its VM's columns, which must equal the arrival's.
 //! Rows with equal times keep their order (the generator and readers
@@ -34,6 +37,10 @@ use super::trace_error::TraceError;
 pub const EVENT_CSV_HEADER: [&str; 7] = [
     "time_s", "event", "vm_id", "vcpus", "mem_mb", "level", "profile",
 ];
+
+/// Optional columns after [`EVENT_CSV_HEADER`]: the VM's CPU use summary
+/// in % of its vCPUs (mean, 95th percentile, max), all three or none.
+pub const EVENT_CSV_CPU_COLUMNS: [&str; 3] = ["cpu_avg_pct", "cpu_p95_pct", "cpu_max_pct"];
 
 /// Writes an event list as CSV, events stably sorted by time.
 pub fn write_event_csv<W: Write>(list: &EventList, out: W) -> Result<(), TraceError> {

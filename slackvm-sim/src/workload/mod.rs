@@ -58,7 +58,8 @@ pub use readers::read_azure_packing;
 #[cfg(feature = "harness")]
 pub use readers::{
     parse_azure_vmtable, parse_huawei, read_azure_vmtable, read_huawei, read_trace, Buckets,
-    Category, HostShape, ReadOptions, ReadReport, TraceError, TraceFormat, TraceRead, VmAttr,
+    Category, CpuStats, HostShape, ReadOptions, ReadReport, TraceError, TraceFormat, TraceRead,
+    VmAttr,
 };
 #[cfg(feature = "harness")]
 pub use rules::{LevelRule, RuleError};

@@ -14,12 +14,17 @@
 //!   a `>N` label for the value [`Buckets`] gives it, by default Azure's own
 //!   V2 analysis notebook's: `>24` cores = 30, `>64` GB = 70. Both versions
 //!   are read by the same code.
-//! - the CPU columns are not read.
+//! - `maxcpu`, `avgcpu`, `p95maxcpu`: percentages of the VM's vCPUs
+//!   (numbers >= 0; above 100 counts as 100), kept as the VM's
+//!   [`CpuStats`] (fractions): the source of its CPU usage series in the
+//!   price of packing (docs/price-of-packing.md).
 
 use std::io::BufRead;
 use std::path::Path;
 
-use super::{each_row, vm, Category, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
+use super::{
+    each_row, vm, Category, Collected, CpuStats, ReadOptions, ReadReport, TraceError, VmAttr,
+};
 use crate::workload::catalogue::gb_to_mb;
 use crate::workload::csvrows::{open_input, CsvRows, Fields};
 use crate::workload::events::EventList;
@@ -40,6 +45,9 @@ const COLUMNS: [&str; 11] = [
 const VMID: usize = 0;
 const CREATED: usize = 3;
 const DELETED: usize = 4;
+const MAXCPU: usize = 5;
+const AVGCPU: usize = 6;
+const P95CPU: usize = 7;
 const CATEGORY: usize = 8;
 const CORES: usize = 9;
 const MEMORY: usize = 10;
@@ -154,8 +162,20 @@ fn parse_row(row: &Fields<'_>, buckets: &Buckets, out: &mut Collected) -> Result
     if mem_mb == 0 {
         return Err(row.error(MEMORY, "memory rounds to 0 MB".into()));
     }
+    let pct = |col: usize| -> Result<f64, TraceError> {
+        let x = row.float(col)?;
+        if x < 0.0 {
+            return Err(row.error(col, format!("{x} is not a CPU percentage >= 0")));
+        }
+        Ok(x.min(100.0) / 100.0)
+    };
     let attr = VmAttr {
         category: Some(category),
+        cpu: Some(CpuStats {
+            avg: pct(AVGCPU)?,
+            p95: pct(P95CPU)?,
+            max: pct(MAXCPU)?,
+        }),
         ..VmAttr::default()
     };
     out.push(
@@ -204,6 +224,12 @@ mod tests {
             vec![Interactive, Unknown, DelayInsensitive, Interactive]
         );
         assert!(l.vms.iter().all(|v| v.level == 1.0 && v.profile.is_none()));
+        // vmA: maxcpu 98.5, avgcpu 12.3, p95maxcpu 80.1 (%).
+        let a = attrs[0].cpu.unwrap();
+        assert_eq!(
+            (a.avg, a.p95, a.max),
+            (12.3 / 100.0, 80.1 / 100.0, 98.5 / 100.0)
+        );
         use EventKind::*;
         assert_eq!(
             l.events,

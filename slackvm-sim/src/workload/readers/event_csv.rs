@@ -14,9 +14,9 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::{each_row, ReadOptions, ReadReport, TraceError, VmAttr};
+use super::{each_row, CpuStats, ReadOptions, ReadReport, TraceError, VmAttr};
 use crate::level::Level;
-use crate::workload::csv::EVENT_CSV_HEADER;
+use crate::workload::csv::{EVENT_CSV_CPU_COLUMNS, EVENT_CSV_HEADER};
 use crate::workload::csvrows::{open_input, CsvRows, Fields};
 use crate::workload::events::{Event, EventKind, EventList, VmSpec};
 use crate::workload::idmap::{FxHasher, IdIndex, IdMap};
@@ -35,6 +35,8 @@ pub struct EventRow {
     pub kind: EventKind,
     /// The VM's columns.
     pub vm: VmSpec,
+    /// The optional CPU columns (fractions; `None` when absent or empty).
+    pub cpu: Option<CpuStats>,
 }
 
 /// The fields of one row, borrowed from the reader's buffer.
@@ -46,6 +48,7 @@ struct RawRow<'a> {
     mem_mb: u64,
     level: Level,
     profile: Option<&'a str>,
+    cpu: Option<CpuStats>,
 }
 
 impl RawRow<'_> {
@@ -65,18 +68,35 @@ impl RawRow<'_> {
 /// [`read_event_list`]).
 pub struct EventCsvReader<R: BufRead> {
     rows: CsvRows<R>,
+    /// Columns of the header (7 or 10).
+    width: usize,
     last_time_s: u64,
     done: bool,
 }
+
+/// Every column's name, the optional CPU columns included (for errors).
+const NAMES: [&str; 10] = [
+    "time_s",
+    "event",
+    "vm_id",
+    "vcpus",
+    "mem_mb",
+    "level",
+    "profile",
+    "cpu_avg_pct",
+    "cpu_p95_pct",
+    "cpu_max_pct",
+];
 
 impl<R: BufRead> EventCsvReader<R> {
     /// Wraps a reader; `source_name` names it in errors. Reads and checks
     /// the header.
     pub fn new(reader: R, source_name: &str) -> Result<Self, EventCsvError> {
         let mut rows = CsvRows::new(reader, source_name);
-        check_header(&mut rows)?;
+        let width = check_header(&mut rows)?;
         Ok(EventCsvReader {
             rows,
+            width,
             last_time_s: 0,
             done: false,
         })
@@ -87,13 +107,14 @@ impl<R: BufRead> EventCsvReader<R> {
         let Some(f) = self.rows.next_row()? else {
             return Ok(None);
         };
-        let f = f.named(&EVENT_CSV_HEADER);
-        let raw = parse_fields(&f, last)?;
+        let f = f.named(&NAMES);
+        let raw = parse_fields(&f, self.width, last)?;
         Ok(Some(EventRow {
             line: f.line(),
             time_s: raw.time_s,
             kind: raw.kind,
             vm: raw.to_vm(),
+            cpu: raw.cpu,
         }))
     }
 }
@@ -112,17 +133,23 @@ impl<R: BufRead> Iterator for EventCsvReader<R> {
     }
 }
 
-fn check_header<R: BufRead>(rows: &mut CsvRows<R>) -> Result<(), EventCsvError> {
+/// Checks the header; returns the number of columns (7, or 10 with the
+/// CPU columns).
+fn check_header<R: BufRead>(rows: &mut CsvRows<R>) -> Result<usize, EventCsvError> {
     let expected = EVENT_CSV_HEADER.join(",");
     let source_name = rows.source_name().to_string();
+    let with_cpu = EVENT_CSV_HEADER.iter().chain(&EVENT_CSV_CPU_COLUMNS);
     let found = match rows.next_row()? {
         None => String::new(),
         Some(h)
             if (0..h.len())
                 .map(|i| h.bytes(i))
-                .eq(EVENT_CSV_HEADER.iter().map(|c| c.as_bytes())) =>
+                .eq(EVENT_CSV_HEADER.iter().map(|c| c.as_bytes()))
+                || (0..h.len())
+                    .map(|i| h.bytes(i))
+                    .eq(with_cpu.map(|c| c.as_bytes())) =>
         {
-            return Ok(())
+            return Ok(h.len())
         }
         Some(h) => (0..h.len())
             .map(|i| String::from_utf8_lossy(h.bytes(i)).into_owned())
@@ -138,8 +165,12 @@ fn check_header<R: BufRead>(rows: &mut CsvRows<R>) -> Result<(), EventCsvError> 
 
 /// Parses one row's fields; `last_time_s` is the previous row's time
 /// (updated).
-fn parse_fields<'a>(f: &Fields<'a>, last_time_s: &mut u64) -> Result<RawRow<'a>, EventCsvError> {
-    f.expect_width(EVENT_CSV_HEADER.len())?;
+fn parse_fields<'a>(
+    f: &Fields<'a>,
+    width: usize,
+    last_time_s: &mut u64,
+) -> Result<RawRow<'a>, EventCsvError> {
+    f.expect_width(width)?;
     let time_s = f.uint(0)?;
     if time_s < *last_time_s {
         return Err(f.error(
@@ -170,6 +201,10 @@ fn parse_fields<'a>(f: &Fields<'a>, last_time_s: &mut u64) -> Result<RawRow<'a>,
         _ => Level::new(f.float(5)?).map_err(|e| f.error(5, e.to_string()))?,
     };
     let profile = Some(f.str(6)?).filter(|p| !p.is_empty());
+    let cpu = match kind {
+        EventKind::Arrival if width > EVENT_CSV_HEADER.len() => cpu_stats(f)?,
+        _ => None,
+    };
     *last_time_s = time_s;
     Ok(RawRow {
         time_s,
@@ -179,7 +214,29 @@ fn parse_fields<'a>(f: &Fields<'a>, last_time_s: &mut u64) -> Result<RawRow<'a>,
         mem_mb,
         level,
         profile,
+        cpu,
     })
+}
+
+/// The optional CPU columns (8 to 10): all empty, or three numbers >= 0
+/// in % (above 100 counts as 100), as fractions.
+fn cpu_stats(f: &Fields<'_>) -> Result<Option<CpuStats>, EventCsvError> {
+    let first = EVENT_CSV_HEADER.len();
+    if (first..first + 3).all(|c| f.bytes(c).is_empty()) {
+        return Ok(None);
+    }
+    let pct = |col: usize| -> Result<f64, EventCsvError> {
+        let x = f.float(col)?;
+        if x < 0.0 {
+            return Err(f.error(col, format!("{x} is not a CPU percentage >= 0")));
+        }
+        Ok(x.min(100.0) / 100.0)
+    };
+    Ok(Some(CpuStats {
+        avg: pct(first)?,
+        p95: pct(first + 1)?,
+        max: pct(first + 2)?,
+    }))
 }
 
 /// The columns a departure repeats, interned: equal columns, equal
@@ -298,20 +355,29 @@ impl Builder {
     }
 }
 
+/// The list, each VM's CPU columns when the header has them, the report.
+type ReadList = (EventList, Option<Vec<Option<CpuStats>>>, ReadReport);
+
 fn read_list<R: BufRead>(
     reader: R,
     source_name: &str,
     skip_bad_rows: bool,
-) -> Result<(EventList, ReadReport), EventCsvError> {
+) -> Result<ReadList, EventCsvError> {
     let mut rows = CsvRows::new(reader, source_name);
-    check_header(&mut rows)?;
+    let width = check_header(&mut rows)?;
     let mut b = Builder::default();
+    let mut cpu = Vec::new();
     let mut last = 0u64;
-    let report = each_row(&mut rows, &EVENT_CSV_HEADER, skip_bad_rows, |f| {
-        let raw = parse_fields(f, &mut last)?;
-        b.add(f, &raw)
+    let report = each_row(&mut rows, &NAMES, skip_bad_rows, |f| {
+        let raw = parse_fields(f, width, &mut last)?;
+        b.add(f, &raw)?;
+        if width > EVENT_CSV_HEADER.len() && raw.kind == EventKind::Arrival {
+            cpu.push(raw.cpu);
+        }
+        Ok(())
     })?;
-    Ok((b.list, report))
+    let cpu = (width > EVENT_CSV_HEADER.len()).then_some(cpu);
+    Ok((b.list, cpu, report))
 }
 
 /// Reads a whole event list from a stream, checking that every VM arrives
@@ -329,17 +395,26 @@ pub fn read_event_csv(path: &Path) -> Result<EventList, EventCsvError> {
 }
 
 /// [`read_event_csv`] in the readers' shape (lenient mode as asked; the
-/// VMs carry no attributes).
+/// VMs' attributes hold the CPU columns, if any).
 pub(super) fn read(
     path: &Path,
     opts: &ReadOptions,
 ) -> Result<(EventList, Vec<VmAttr>, ReadReport), EventCsvError> {
-    let (list, report) = read_list(
+    let (list, cpu, report) = read_list(
         open_input(path)?,
         &path.display().to_string(),
         opts.skip_bad_rows,
     )?;
-    let attrs = vec![VmAttr::default(); list.vms.len()];
+    let attrs = match cpu {
+        Some(cpu) => cpu
+            .into_iter()
+            .map(|cpu| VmAttr {
+                cpu,
+                ..VmAttr::default()
+            })
+            .collect(),
+        None => vec![VmAttr::default(); list.vms.len()],
+    };
     Ok((list, attrs, report))
 }
 
@@ -416,6 +491,42 @@ mod tests {
         read_event_list(text.as_bytes(), "w.csv")
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn optional_cpu_columns_are_read_on_arrivals() {
+        let h =
+            "time_s,event,vm_id,vcpus,mem_mb,level,profile,cpu_avg_pct,cpu_p95_pct,cpu_max_pct\n";
+        let text = format!("{h}0,arrival,a,1,1,1.0,,10,50,120\n0,arrival,b,1,1,1.0,,,,\n5,departure,a,1,1,1.0,,,,\n");
+        let (list, cpu, _) = read_list(text.as_bytes(), "c", false).unwrap();
+        assert_eq!(list.vms.len(), 2);
+        let cpu = cpu.unwrap();
+        assert_eq!(
+            cpu[0],
+            Some(CpuStats {
+                avg: 0.1,
+                p95: 0.5,
+                max: 1.0
+            })
+        );
+        assert_eq!(cpu[1], None);
+        let e = read_event_list(
+            format!("{h}0,arrival,a,1,1,1.0,,10,x,20\n").as_bytes(),
+            "c.csv",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "c.csv: line 2, column 9 (`cpu_p95_pct`): `x` is not a number"
+        );
+        let e = read_event_list(format!("{h}0,arrival,a,1,1,1.0,\n").as_bytes(), "c.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected 10 columns, found 7"), "{e}");
+        // Without the columns, no CPU data.
+        let plain = "time_s,event,vm_id,vcpus,mem_mb,level,profile\n0,arrival,a,1,1,1.0,\n";
+        assert_eq!(read_list(plain.as_bytes(), "p", false).unwrap().1, None);
     }
 
     #[test]

@@ -190,8 +190,21 @@ impl Category {
     }
 }
 
-/// What a format knows of a VM beyond its shape (for the level rules).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// A VM's CPU use as a trace summarises it, in fractions of its vCPUs
+/// (the vmtable's `avgcpu`, `p95maxcpu`, `maxcpu` / 100).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CpuStats {
+    /// Mean.
+    pub avg: f64,
+    /// 95th percentile of the maxima.
+    pub p95: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// What a format knows of a VM beyond its shape (for the level rules and
+/// the CPU usage of the price of packing).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct VmAttr {
     /// vmtable category.
     pub category: Option<Category>,
@@ -199,6 +212,8 @@ pub struct VmAttr {
     pub priority: Option<i64>,
     /// Packing trace `vmTypeId`.
     pub vm_type: Option<i64>,
+    /// CPU use summary (vmtable), when the trace gives one.
+    pub cpu: Option<CpuStats>,
 }
 
 /// A trace read: its event list, each VM's attributes (same order as
