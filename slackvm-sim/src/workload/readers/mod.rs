@@ -19,7 +19,7 @@
 //! Formats ([`TraceFormat`]): [`huawei`] (Huawei-East-1), [`azure_vmtable`]
 //! (Azure public dataset vmtable V1 and V2), [`azure_packing`] (Azure 2020
 //! packing trace, SQLite), and our event list CSV ([`event_csv`]). The
-//! CSV formats share one row loop ([`each_row`]).
+//! CSV formats share one row loop (`each_row`).
 
 #[cfg(feature = "sqlite")]
 pub mod azure_packing;
