@@ -16,7 +16,7 @@ use crate::workload::VmUsage;
 
 /// Where one VM's values sit in [`CpuUsage::values`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Span {
+pub(crate) struct Span {
     start_s: u64,
     step_s: u64,
     first: u32,
@@ -85,9 +85,16 @@ impl CpuUsage {
     /// The fraction of VM `vm`'s vCPUs in use at `t_s` (0 for an unknown VM).
     #[inline]
     pub fn at(&self, vm: usize, t_s: u64) -> f64 {
-        let Some(s) = self.spans.get(vm) else {
-            return 0.0;
-        };
+        self.spans.get(vm).map_or(0.0, |s| self.at_span(*s, t_s))
+    }
+    /// Where VM `vm`'s series sits (idle when out of range), for callers
+    /// that look the same VM up at many times ([`CpuUsage::at_span`]).
+    pub(crate) fn span(&self, vm: usize) -> Span {
+        self.spans.get(vm).copied().unwrap_or_default()
+    }
+    /// The value of the series at `span` at `t_s` (see [`CpuUsage::at`]).
+    #[inline]
+    pub(crate) fn at_span(&self, s: Span, t_s: u64) -> f64 {
         if s.len == 0 {
             return 0.0;
         }
@@ -129,35 +136,57 @@ pub fn stats_series(avg: f64, p95: f64, max: f64, n: usize, seed: u64, vm: u64) 
         v.push(max);
     }
     let low = n - v.len();
-    let curve = |k: f64| -> Vec<f64> {
-        (0..low)
-            .map(|i| {
-                let x = if low > 1 {
-                    (i + 1) as f64 / low as f64
-                } else {
-                    1.0
-                };
-                p95 * x.powf(k)
-            })
-            .collect()
-    };
+    let ln_x: Vec<f64> = (0..low)
+        .map(|i| {
+            if low > 1 {
+                ((i + 1) as f64 / low as f64).ln()
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let top_sum: f64 = v.iter().sum();
-    let mean_with = |k: f64| (curve(k).iter().sum::<f64>() + top_sum) / n as f64;
+    let k = power_for_mean(&ln_x, p95, avg * n as f64 - top_sum);
+    v.extend(ln_x.iter().map(|l| p95 * (k * l).exp()));
+    Rng::derive(seed, "cpu-stats", vm).shuffle(&mut v);
+    v
+}
+
+/// The exponent `k` in `[0, 1e4]` for which `sum_i p95 x_i^k` (with
+/// `ln_x[i] = ln x_i`, `x_i` in (0, 1]) is `target`: safeguarded Newton
+/// (a Newton step when it stays inside the bracket, else bisection; the
+/// sum decreases in `k`), to 1e-12 of the target or of the bracket. When
+/// the target is out of reach, the nearest end.
+fn power_for_mean(ln_x: &[f64], p95: f64, target: f64) -> f64 {
     let (mut lo, mut hi) = (0.0f64, 1.0e4f64);
+    let mut k = 1.0;
     for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if mean_with(mid) > avg {
-            lo = mid;
+        let (mut sum, mut slope) = (0.0, 0.0);
+        for &l in ln_x {
+            let t = p95 * (k * l).exp();
+            sum += t;
+            slope += t * l;
+        }
+        let f = sum - target;
+        if f.abs() < 1e-12 * target.abs().max(1.0) {
+            return k;
+        }
+        if f > 0.0 {
+            lo = k;
         } else {
-            hi = mid;
+            hi = k;
         }
         if hi - lo < 1e-12 {
             break;
         }
+        let newton = k - f / slope;
+        k = if slope < 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
     }
-    v.extend(curve(0.5 * (lo + hi)));
-    Rng::derive(seed, "cpu-stats", vm).shuffle(&mut v);
-    v
+    k
 }
 
 #[cfg(test)]

@@ -20,9 +20,9 @@
 //! interference, cache or frequency effect is modelled, and a pool never
 //! borrows the idle CPUs of another.
 
-use super::cpu::CpuUsage;
+use super::cpu::{CpuUsage, Span};
 use super::energy::PowerModel;
-use super::model::HostModel;
+use super::model::{HostModel, Pools};
 use super::schedule::{ClusterVm, MAX_LEVELS};
 
 /// Something told of every step of a run (see [`super::engine::run_observed`]).
@@ -153,20 +153,38 @@ pub struct Accounting {
 /// Per host and level index, summed demand at the current sample.
 type PerLevel = [f64; MAX_LEVELS];
 
+/// A VM present in the cluster, with what a sample needs of it (kept in a
+/// dense array so that a sample streams through it).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    vm: u32,
+    host: u32,
+    level: u8,
+    vcpus: f64,
+    usage: Span,
+}
+
 /// The shortage and energy accounting of one run (see the module header).
+/// Per sample the cost is one usage lookup per present VM and one pool
+/// settlement per busy host; a host's pools are recomputed only after a VM
+/// arrived on it or left it.
 #[derive(Debug)]
 pub struct Accountant<'a> {
-    vms: &'a [ClusterVm],
     cpu: &'a CpuUsage,
+    vms: &'a [ClusterVm],
     cfg: &'a AccountingConfig,
     rule: PoolRule,
     horizon_s: u64,
     next_t: u64,
-    host_of: Vec<u32>,
-    present: Vec<u32>,
+    present: Vec<Slot>,
+    /// Demand of `present[i]` at the current sample.
+    slot_demand: Vec<f64>,
+    /// Index in `present` of each VM (`u32::MAX`: absent).
     pos: Vec<u32>,
     demand: Vec<PerLevel>,
     missed: Vec<PerLevel>,
+    /// Pools of each host, `None` once a VM arrived or left.
+    pools: Vec<Option<Pools>>,
     touched: Vec<u32>,
     /// Hosts already in `touched` at this sample.
     seen: Vec<bool>,
@@ -185,17 +203,18 @@ impl<'a> Accountant<'a> {
         horizon_s: u64,
     ) -> Self {
         Accountant {
-            vms,
             cpu,
+            vms,
             cfg,
             rule,
             horizon_s,
             next_t: 0,
-            host_of: vec![u32::MAX; vms.len()],
             present: Vec::new(),
+            slot_demand: Vec::new(),
             pos: vec![u32::MAX; vms.len()],
             demand: Vec::new(),
             missed: Vec::new(),
+            pools: Vec::new(),
             touched: Vec::new(),
             seen: Vec::new(),
             out: Accounting {
@@ -212,25 +231,27 @@ impl<'a> Accountant<'a> {
         self.out
     }
 
-    fn demand_of(&self, vm: usize, t: u64) -> f64 {
-        self.cpu.at(vm, t) * f64::from(self.vms[vm].vcpus)
+    fn grow_hosts(&mut self, hosts: usize) {
+        if self.demand.len() < hosts {
+            self.demand.resize(hosts, [0.0; MAX_LEVELS]);
+            self.missed.resize(hosts, [0.0; MAX_LEVELS]);
+            self.seen.resize(hosts, false);
+            self.pools.resize(hosts, None);
+        }
     }
 
     /// One sample at `t` of weight `w_s` seconds.
     fn sample<M: HostModel>(&mut self, t: u64, w_s: f64, model: &M, hosts: &[M::Host]) {
-        if self.demand.len() < hosts.len() {
-            self.demand.resize(hosts.len(), [0.0; MAX_LEVELS]);
-            self.missed.resize(hosts.len(), [0.0; MAX_LEVELS]);
-            self.seen.resize(hosts.len(), false);
-        }
-        for i in 0..self.present.len() {
-            let vm = self.present[i] as usize;
-            let h = self.host_of[vm] as usize;
+        self.grow_hosts(hosts.len());
+        self.slot_demand.resize(self.present.len(), 0.0);
+        for (slot, d) in self.present.iter().zip(self.slot_demand.iter_mut()) {
+            let h = slot.host as usize;
             if !self.seen[h] {
                 self.seen[h] = true;
                 self.touched.push(h as u32);
             }
-            self.demand[h][usize::from(self.vms[vm].level_idx)] += self.demand_of(vm, t);
+            *d = self.cpu.at_span(slot.usage, t) * slot.vcpus;
+            self.demand[h][usize::from(slot.level)] += *d;
         }
         let cap_cpus = model.capacity().cpus as f64;
         let mut busy_w = 0.0;
@@ -246,7 +267,7 @@ impl<'a> Accountant<'a> {
             0.0
         };
         self.energy_ws += (busy_w + idle * idle_w) * w_s;
-        self.charge(t, w_s, hosts.len());
+        self.charge(w_s, hosts.len());
         for &h in &self.touched {
             self.demand[h as usize] = [0.0; MAX_LEVELS];
             self.seen[h as usize] = false;
@@ -254,17 +275,28 @@ impl<'a> Accountant<'a> {
         self.touched.clear();
     }
 
-    /// Host `h`'s pools against their supply: the fraction each level
-    /// misses goes to `missed[h]`; returns the CPUs served.
-    fn settle<M: HostModel>(&mut self, h: usize, model: &M, host: &M::Host) -> f64 {
-        let pools = match self.rule {
+    /// Host `h`'s pools (cached until a VM arrives or leaves).
+    fn pools_of<M: HostModel>(&mut self, h: usize, model: &M, host: &M::Host) -> Pools {
+        if let Some(p) = self.pools[h] {
+            debug_assert!(self.rule == PoolRule::WholeHost || p == model.pools(host));
+            return p;
+        }
+        let p = match self.rule {
             PoolRule::Model => model.pools(host),
             PoolRule::WholeHost => {
-                let mut p = super::model::Pools::default();
+                let mut p = Pools::default();
                 p.cpus[0] = model.capacity().cpus as f64;
                 p
             }
         };
+        self.pools[h] = Some(p);
+        p
+    }
+
+    /// Host `h`'s pools against their supply: the fraction each level
+    /// misses goes to `missed[h]`; returns the CPUs served.
+    fn settle<M: HostModel>(&mut self, h: usize, model: &M, host: &M::Host) -> f64 {
+        let pools = self.pools_of(h, model, host);
         let mut pool_demand = [0.0; MAX_LEVELS];
         for (l, &d) in self.demand[h].iter().enumerate() {
             pool_demand[usize::from(pools.of_level[l])] += d;
@@ -283,27 +315,28 @@ impl<'a> Accountant<'a> {
     }
 
     /// Charges every present VM's demand and missed fraction to its level.
-    fn charge(&mut self, t: u64, w_s: f64, hosts: usize) {
-        for i in 0..self.present.len() {
-            let vm = self.present[i] as usize;
-            let h = self.host_of[vm] as usize;
-            let l = usize::from(self.vms[vm].level_idx);
-            let d = self.demand_of(vm, t) * w_s;
-            let f = self.missed[h][l];
-            let acc = &mut self.out.levels[l];
+    fn charge(&mut self, w_s: f64, hosts: usize) {
+        for acc in &mut self.out.levels {
             if acc.per_host.len() < hosts {
                 acc.per_host.resize(hosts, (0.0, 0.0));
             }
+        }
+        for (slot, &demand) in self.present.iter().zip(&self.slot_demand) {
+            let h = slot.host as usize;
+            let l = usize::from(slot.level);
+            let d = demand * w_s;
+            let f = self.missed[h][l];
+            let acc = &mut self.out.levels[l];
             acc.demand_cpu_s += d;
-            acc.unserved_cpu_s += d * f;
             acc.vm_s += w_s;
-            acc.frac_vm_s += f * w_s;
+            acc.per_host[h].0 += d;
             if f > 0.0 {
+                acc.unserved_cpu_s += d * f;
+                acc.frac_vm_s += f * w_s;
                 acc.short_vm_s += w_s;
+                acc.per_host[h].1 += d * f;
             }
             acc.hist[((f * 10_000.0).ceil() as usize).min(BINS - 1)] += w_s;
-            acc.per_host[h].0 += d;
-            acc.per_host[h].1 += d * f;
         }
     }
 
@@ -323,16 +356,25 @@ impl<M: HostModel> Observer<M> for Accountant<'_> {
         self.catch_up(t_s, model, hosts);
     }
     fn placed(&mut self, vm: usize, host: usize) {
-        self.host_of[vm] = host as u32;
+        debug_assert_eq!(self.pos[vm], u32::MAX, "placed twice");
+        self.grow_hosts(host + 1);
+        self.pools[host] = None;
         self.pos[vm] = self.present.len() as u32;
-        self.present.push(vm as u32);
+        self.present.push(Slot {
+            vm: vm as u32,
+            host: host as u32,
+            level: self.vms[vm].level_idx,
+            vcpus: f64::from(self.vms[vm].vcpus),
+            usage: self.cpu.span(vm),
+        });
     }
     fn departed(&mut self, vm: usize) {
         let p = self.pos[vm] as usize;
-        debug_assert_eq!(self.present[p] as usize, vm);
+        debug_assert_eq!(self.present[p].vm as usize, vm);
+        self.pools[self.present[p].host as usize] = None;
         self.present.swap_remove(p);
-        if let Some(&moved) = self.present.get(p) {
-            self.pos[moved as usize] = p as u32;
+        if let Some(moved) = self.present.get(p) {
+            self.pos[moved.vm as usize] = p as u32;
         }
         self.pos[vm] = u32::MAX;
     }

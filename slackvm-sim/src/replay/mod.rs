@@ -38,6 +38,8 @@
 pub mod cluster;
 #[cfg(feature = "harness")]
 pub mod cluster_summary;
+#[cfg(test)]
+mod crosscheck_tests;
 mod driver;
 mod emit;
 mod error;
