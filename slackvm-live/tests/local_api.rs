@@ -359,8 +359,12 @@ async fn two_hundred_concurrent_deploys_never_double_book() {
             assert_eq!(v["reason"], "Not enough space on res cpu");
         }
     }
+    // Which VMs win depends on the order the requests arrive in; whatever
+    // it is, the 32 CPUs take at least 8 VMs of at most 4 vCPUs before the
+    // first refusal, and 200 VMs (500 vCPUs) never all fit. (A bound of
+    // 20 failed about one run in three on a loaded machine.)
     assert!(
-        accepted.len() > 20 && accepted.len() < 200,
+        accepted.len() >= 8 && accepted.len() < 200,
         "{} accepted",
         accepted.len()
     );
