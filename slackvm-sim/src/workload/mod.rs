@@ -29,6 +29,7 @@ pub mod csvrows;
 pub mod events;
 pub mod export;
 pub mod generator;
+mod generator_config;
 pub mod idmap;
 pub mod levels;
 pub mod profile;
