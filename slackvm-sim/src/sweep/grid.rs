@@ -191,15 +191,7 @@ pub fn parse_distribution(text: &str) -> Result<[u32; 3], SweepError> {
         param: "--distribution",
         message: format!("`{text}` is not three integer percents a/b/c summing to 100"),
     };
-    let parts: Vec<u32> = text
-        .split('/')
-        .map(|p| p.trim().parse::<u32>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| bad())?;
-    match parts[..] {
-        [a, b, c] if a + b + c == 100 => Ok([a, b, c]),
-        _ => Err(bad()),
-    }
+    crate::workload::levels::parse_shares(text).ok_or_else(bad)
 }
 
 #[cfg(test)]

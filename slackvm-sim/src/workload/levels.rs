@@ -69,6 +69,20 @@ pub fn assign_levels(
     Ok(())
 }
 
+/// Parses level shares `a/b/c`: three integer percents of 1:1, 2:1 and
+/// 3:1 VMs summing to 100 (`None` otherwise).
+pub fn parse_shares(text: &str) -> Option<[u32; 3]> {
+    let parts: Vec<u32> = text
+        .split('/')
+        .map(|p| p.trim().parse::<u32>())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    match parts[..] {
+        [a, b, c] if a.checked_add(b)?.checked_add(c)? == 100 => Some([a, b, c]),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +90,16 @@ mod tests {
 
     fn count(levels: &[Level], l: f64) -> usize {
         levels.iter().filter(|&&x| x == l).count()
+    }
+
+    #[test]
+    fn shares_parse_and_huge_numbers_do_not_overflow() {
+        assert_eq!(parse_shares("34/33/33"), Some([34, 33, 33]));
+        assert_eq!(parse_shares(" 100 / 0 / 0 "), Some([100, 0, 0]));
+        assert_eq!(parse_shares("50/50"), None);
+        assert_eq!(parse_shares("50/25/20"), None);
+        assert_eq!(parse_shares("4294967295/1/100"), None);
+        assert_eq!(parse_shares("a/b/c"), None);
     }
 
     #[test]

@@ -164,7 +164,7 @@ impl LevelRule {
                 Ok(LevelRule::Priority(map))
             }
             _ if text.contains('/') => {
-                let shares = crate::sweep::grid::parse_distribution(text).map_err(|_| {
+                let shares = super::levels::parse_shares(text).ok_or_else(|| {
                     bad(format!("`{text}` is not three integer percents A/B/C summing to 100"))
                 })?;
                 check_level_shares(shares).map_err(|e| bad(e.to_string()))?;
