@@ -367,6 +367,21 @@ fn trace_sweeps_are_deterministic_across_threads_and_complete_shards() {
         shards[2].to_str().unwrap(),
     ]);
     assert!(e.contains("2 of 3 shards given; missing shard(s) 2"), "{e}");
+    // A shard run with another usage step is another sweep: refused.
+    let other = dir.join("s2-step600");
+    assert!(run(&["--shard", "2/3", "--usage-step-s", "600"], &other)
+        .status
+        .success());
+    let e = err(&[
+        "merge",
+        "-q",
+        "--out",
+        m,
+        shards[0].to_str().unwrap(),
+        other.to_str().unwrap(),
+        shards[2].to_str().unwrap(),
+    ]);
+    assert!(e.contains("not the same sweep"), "{e}");
     // 8 sizings, 200 shards: shard 2 is empty and says so.
     let empty = dir.join("empty");
     let r = run(&["--shard", "2/200"], &empty);

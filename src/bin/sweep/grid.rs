@@ -191,8 +191,9 @@ pub(crate) fn run_trace_sweep(a: &RunArgs) -> Result<()> {
     let bar = progress_bar(units as u64, "sizings", a.quiet);
     let rows = run_trace(&spec, &trace, shard, a.threads, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    // Every parameter that changes a row, the price flags included.
     let sweep = format!(
-        "trace {} {} {} events {} {:?} {:?} {:?} {} {} {:?} {} {}",
+        "trace {} {} {} events {} {:?} {:?} {:?} {} {} {:?} {} {} {:?}",
         spec.name,
         trace.list.vms.len(),
         trace.list.events.len(),
@@ -204,7 +205,8 @@ pub(crate) fn run_trace_sweep(a: &RunArgs) -> Result<()> {
         spec.order.name(),
         spec.oversize,
         spec.host.name(ModelKind::Counting),
-        spec.host.name(ModelKind::Vnode)
+        spec.host.name(ModelKind::Vnode),
+        spec.price
     );
     let files = finish_run(a, &rows, shard, (total, units), &sweep)?;
     if !a.quiet {
