@@ -108,6 +108,7 @@ fn huawei_e2e(bytes: &[u8], host: &HostSpec) -> u64 {
         list,
         attrs,
         report: ReadReport::default(),
+        usage: None,
     };
     let spec = TraceSpec {
         name: "h230k.csv".into(),

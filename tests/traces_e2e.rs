@@ -477,6 +477,23 @@ fn trace_usage_gives_hand_computed_shortage_and_energy() {
          600,departure,b,4,2048,3.0,,,,\n",
     )
     .unwrap();
+    // The same two VMs as a host's monitoring trace: recorded at 0 and 300,
+    // gone at 600 (only the host's records left).
+    let monitoring = dir.join("tiny-monitoring.tsv");
+    let mut text = String::from(
+        "tmp\trec\tres\tval\tconfig\tsubset\tvm_uuid\tvm_cmn\tsb_oc\tsb_unused\tsb_dsc\n",
+    );
+    for t in [0, 300] {
+        text += &format!("{t}\tglobal\tcpu\t0.5\t4\tNone\tNone\tNone\tNone\tNone\tNone\n");
+        for (vm, u) in [("a", "1.0"), ("b", "0.5")] {
+            text += &format!("{t}\tvm\tcpu\t{u}\t4\tsubset-3.0\t{vm}\t{vm}\t3.0\tNone\tNone\n");
+        }
+        for vm in ["a", "b"] {
+            text += &format!("{t}\tvm\tmem\t0.5\t2048\tsubset-1\t{vm}\t{vm}\t1\tNone\tNone\n");
+        }
+    }
+    text += "600\tglobal\tcpu\t0.0\t4\tNone\tNone\tNone\tNone\tNone\tNone\n";
+    std::fs::write(&monitoring, text).unwrap();
     let names = [
         "shortage_pct_l1",
         "shortage_pct_l3",
@@ -492,6 +509,7 @@ fn trace_usage_gives_hand_computed_shortage_and_energy() {
     for (file, format, levels) in [
         (&vmtable, "azure-vmtable", "azure-category"),
         (&events, "events", "file"),
+        (&monitoring, "monitoring", "file"),
     ] {
         let out = dir.join(format);
         ok(&[

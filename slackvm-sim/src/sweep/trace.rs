@@ -27,6 +27,7 @@ use crate::cluster::price::PriceConfig;
 use crate::cluster::schedule::{EventOrder, Schedule};
 use crate::cluster::{ModelKind, PolicyKind};
 use crate::host::HostOptions;
+use crate::workload::readers::monitoring::UsageSamples;
 use crate::workload::{CpuStats, EventKind, LevelRule, TraceRead};
 
 /// What to do with a VM that no empty host can take.
@@ -262,19 +263,20 @@ fn run_unit(spec: &TraceSpec, trace: &TraceRead, u: &TraceUnit) -> Result<Sizing
 /// shortage and energy columns are `NaN`, never invented.
 pub fn unit_price(spec: &TraceSpec, trace: &TraceRead, seed: u64) -> PriceConfig {
     let mut price = spec.price.clone();
+    if let Some(samples) = &trace.usage {
+        price.cpu = Some(Arc::new(recorded_usage(
+            trace,
+            samples,
+            price.accounting.step_s,
+        )));
+        return price;
+    }
     let stats: Option<Vec<CpuStats>> = trace.attrs.iter().map(|a| a.cpu).collect();
     let Some(stats) = stats.filter(|s| !s.is_empty() && s.len() == trace.list.vms.len()) else {
         return price;
     };
     let step_s = price.accounting.step_s.max(1);
-    let end_s = trace.list.end_time_s();
-    let mut spans = vec![(0u64, end_s); stats.len()];
-    for e in &trace.list.events {
-        match e.kind {
-            EventKind::Arrival => spans[e.vm].0 = e.time_s,
-            EventKind::Departure => spans[e.vm].1 = e.time_s,
-        }
-    }
+    let spans = life_spans(trace);
     let mut usage = CpuUsage::with_capacity(stats.len());
     for (vm, (s, &(start_s, stop_s))) in stats.iter().zip(&spans).enumerate() {
         let n = (stop_s.saturating_sub(start_s).div_ceil(step_s)).max(1) as usize;
@@ -286,6 +288,42 @@ pub fn unit_price(spec: &TraceSpec, trace: &TraceRead, seed: u64) -> PriceConfig
     }
     price.cpu = Some(Arc::new(usage));
     price
+}
+
+/// The usage a monitoring trace recorded, held at the usage step: the
+/// value at `start + k step` is the VM's last sample at or before it (its
+/// first before its first sample), over the VM's life.
+fn recorded_usage(trace: &TraceRead, samples: &UsageSamples, step_s: u64) -> CpuUsage {
+    debug_assert_eq!(samples.len(), trace.list.vms.len());
+    let step_s = step_s.max(1);
+    let spans = life_spans(trace);
+    let mut usage = CpuUsage::with_capacity(samples.len());
+    for (s, &(start_s, stop_s)) in samples.iter().zip(&spans) {
+        let n = (stop_s.saturating_sub(start_s).div_ceil(step_s)).max(1);
+        let mut next = 0;
+        let values = (0..n).map(|k| {
+            let t = start_s + k * step_s;
+            while next + 1 < s.len() && s[next + 1].0 <= t {
+                next += 1;
+            }
+            s.get(next).map_or(0.0, |&(_, u)| f64::from(u))
+        });
+        usage.push(start_s, step_s, values.collect::<Vec<_>>());
+    }
+    usage
+}
+
+/// Each VM's `(arrival, departure or end of the trace)` in seconds.
+fn life_spans(trace: &TraceRead) -> Vec<(u64, u64)> {
+    let end_s = trace.list.end_time_s();
+    let mut spans = vec![(0u64, end_s); trace.list.vms.len()];
+    for e in &trace.list.events {
+        match e.kind {
+            EventKind::Arrival => spans[e.vm].0 = e.time_s,
+            EventKind::Departure => spans[e.vm].1 = e.time_s,
+        }
+    }
+    spans
 }
 
 /// The name of a trace in outputs: its file name.

@@ -211,7 +211,10 @@ impl LevelRule {
             LevelRule::AzureCategory(_) => (format == TraceFormat::AzureVmtable, "azure-vmtable"),
             LevelRule::Priority(_) => (format == TraceFormat::AzurePacking, "azure-packing"),
             LevelRule::HuaweiShared(_) => (format == TraceFormat::Huawei, "huawei"),
-            LevelRule::File => (format == TraceFormat::Events, "events"),
+            LevelRule::File => (
+                matches!(format, TraceFormat::Events | TraceFormat::Monitoring),
+                "events, monitoring",
+            ),
         };
         if ok {
             Ok(())

@@ -29,6 +29,7 @@ fn trace(format: TraceFormat, shapes: &[(u32, u64)], attrs: Vec<VmAttr>) -> Trac
         list: EventList::from_spans(vms, &spans),
         attrs,
         report: ReadReport::default(),
+        usage: None,
     }
 }
 

@@ -89,6 +89,10 @@ pub enum TraceError {
         /// What is wrong.
         message: String,
     },
+    /// A monitoring trace's row or file (its own error names file, line
+    /// and column).
+    #[error(transparent)]
+    Monitoring(crate::trace::TraceError),
 }
 
 impl TraceError {

@@ -282,7 +282,7 @@ pub(crate) struct TraceArgs {
     /// A VM trace instead of generated workloads (see --format).
     #[arg(long)]
     pub(crate) trace: Option<PathBuf>,
-    /// Format of --trace: huawei, azure-vmtable, azure-packing (SQLite), events.
+    /// Format of --trace: huawei, azure-vmtable, azure-packing (SQLite), events, monitoring (our monitoring trace).
     #[arg(long, default_value = "huawei")]
     pub(crate) format: String,
     /// Skip malformed trace rows (counted and reported) instead of stopping at the first.
@@ -360,7 +360,7 @@ impl TraceArgs {
                 anyhow::anyhow!("--shared-level: `{}` is not 2:1 or 3:1", self.shared_level)
             })?;
         let format = self.format()?;
-        let default = if format == TraceFormat::Events {
+        let default = if matches!(format, TraceFormat::Events | TraceFormat::Monitoring) {
             "file"
         } else {
             "100/0/0"

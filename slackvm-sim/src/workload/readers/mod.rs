@@ -26,6 +26,7 @@ pub mod azure_packing;
 pub mod azure_vmtable;
 pub mod event_csv;
 pub mod huawei;
+pub mod monitoring;
 
 pub use super::trace_error::TraceError;
 #[cfg(feature = "sqlite")]
@@ -52,15 +53,19 @@ pub enum TraceFormat {
     AzurePacking,
     /// Our event list CSV.
     Events,
+    /// Our monitoring trace (docs/monitoring-trace.md): VMs, levels and
+    /// CPU usage as a host recorded them.
+    Monitoring,
 }
 
 impl TraceFormat {
     /// Every format, in documentation order.
-    pub const ALL: [TraceFormat; 4] = [
+    pub const ALL: [TraceFormat; 5] = [
         TraceFormat::Huawei,
         TraceFormat::AzureVmtable,
         TraceFormat::AzurePacking,
         TraceFormat::Events,
+        TraceFormat::Monitoring,
     ];
 
     /// Name on the command line.
@@ -70,6 +75,7 @@ impl TraceFormat {
             TraceFormat::AzureVmtable => "azure-vmtable",
             TraceFormat::AzurePacking => "azure-packing",
             TraceFormat::Events => "events",
+            TraceFormat::Monitoring => "monitoring",
         }
     }
 
@@ -228,6 +234,9 @@ pub struct TraceRead {
     pub attrs: Vec<VmAttr>,
     /// Rows read and skipped.
     pub report: ReadReport,
+    /// Per VM, the CPU usage samples the trace recorded (monitoring traces;
+    /// `None` for the other formats).
+    pub usage: Option<monitoring::UsageSamples>,
 }
 
 /// Reads a trace of any format (`-` reads standard input, except for the
@@ -237,7 +246,13 @@ pub fn read_trace(
     format: TraceFormat,
     opts: &ReadOptions,
 ) -> Result<TraceRead, TraceError> {
+    let mut usage = None;
     let (list, attrs, report) = match format {
+        TraceFormat::Monitoring => {
+            let (list, attrs, report, samples) = monitoring::read(path, opts)?;
+            usage = Some(samples);
+            (list, attrs, report)
+        }
         TraceFormat::Huawei => huawei::read(path, opts)?,
         TraceFormat::AzureVmtable => azure_vmtable::read(path, opts)?,
         TraceFormat::Events => event_csv::read(path, opts)?,
@@ -256,6 +271,7 @@ pub fn read_trace(
         list,
         attrs,
         report,
+        usage,
     })
 }
 
