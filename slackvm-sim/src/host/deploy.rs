@@ -74,6 +74,18 @@ impl Host {
         self.probe_capacity(req)
     }
 
+    /// The MB the memory pool would grow by for `req`, or the refusal
+    /// naming the VM (shared by [`Host::probe`] and the restore).
+    pub(super) fn probe_mem(&self, req: &VmRequest) -> Result<u64, DeployError> {
+        self.mem
+            .probe(req.mem_mb)
+            .map_err(|free_mb| DeployError::NotEnoughMem {
+                vm: req.name.clone(),
+                mem_mb: req.mem_mb,
+                free_mb,
+            })
+    }
+
     /// The capacity part of [`Host::probe`]: would a VM of this level,
     /// vCPUs and MB fit, whatever its name (the cluster's host model asks
     /// this for a whole class of VMs at once). The name only labels errors.
@@ -92,14 +104,7 @@ impl Host {
                 free_cpus: self.free_cpus as u64,
             });
         }
-        let mem_added_mb =
-            self.mem
-                .probe(req.mem_mb)
-                .map_err(|free_mb| DeployError::NotEnoughMem {
-                    vm: req.name.clone(),
-                    mem_mb: req.mem_mb,
-                    free_mb,
-                })?;
+        let mem_added_mb = self.probe_mem(req)?;
         Ok(Probe {
             level: req.level,
             vnode: existing.unwrap_or(self.vnodes.len()),

@@ -110,13 +110,7 @@ impl Host {
         });
         vnode.alloc_vcpus += u64::from(req.vcpus);
         debug_assert!(virtual_avail(vnode.cap(), vnode.alloc_vcpus, vnode.level.get()) >= 0.0);
-        self.mem
-            .probe(req.mem_mb)
-            .map_err(|free_mb| DeployError::NotEnoughMem {
-                vm: req.name.clone(),
-                mem_mb: req.mem_mb,
-                free_mb,
-            })?;
+        self.probe_mem(req)?;
         self.mem.commit(&req.name, req.mem_mb);
         let entry = VmEntry {
             vcpus: req.vcpus,

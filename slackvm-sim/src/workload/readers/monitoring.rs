@@ -83,16 +83,22 @@ pub(super) fn read(
                 "a VM record without uuid or name",
             ));
         }
-        let i = *index.entry(key.to_string()).or_insert_with(|| {
-            let first = Seen {
-                id: key.to_string(),
-                first_s: rec.tmp,
-                line: reader.line(),
-                ..Seen::default()
-            };
-            seen.push(first);
-            seen.len() - 1
-        });
+        // Looked up by reference: a String is made once per VM, not per row.
+        let i = match index.get(key) {
+            Some(&i) => i,
+            None => {
+                let id = key.to_string();
+                let (first_s, line) = (rec.tmp, reader.line());
+                seen.push(Seen {
+                    id: id.clone(),
+                    first_s,
+                    line,
+                    ..Seen::default()
+                });
+                index.insert(id, seen.len() - 1);
+                seen.len() - 1
+            }
+        };
         take(&mut seen[i], &rec, (&name, reader.line()))?;
     }
     finish(seen, &times_s, &name).map(|(list, attrs, samples)| (list, attrs, report, samples))
