@@ -1,7 +1,9 @@
 //! `readers` bench: reading workload files from memory (no disk speed
 //! measured), in MB/s of text:
 //! - `event_csv`: our event list CSV (a synthetic workload of 150,000
-//!   VMs, 300,000 rows, written by `write_event_csv`);
+//!   VMs, 300,000 rows, written by `write_event_csv`) read from memory;
+//! - `event_csv_file`: the same bytes read from a file (in the page
+//!   cache) as `sweep --trace F --format events` reads it (`read_trace`);
 //! - `huawei`: the same workload written in the Huawei-East-1 format with
 //!   decimal times, as the real file (`sweep scale --export-huawei`);
 //! - `vmtable`: an Azure V2 vmtable of 100,000 VMs (long base64-like ids,
@@ -24,7 +26,7 @@
 mod cpu_clock;
 
 use criterion::measurement::Measurement;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkGroup, Criterion, Throughput};
 use slackvm_sim::cluster::model::ModelKind;
 use slackvm_sim::cluster::schedule::EventOrder;
 use slackvm_sim::cluster::synthetic::{scale_workload, ScaleSpec};
@@ -33,8 +35,8 @@ use slackvm_sim::sweep::host::HostSpec;
 use slackvm_sim::sweep::scale::{run_schedule, write_huawei, write_vmtable, ScaleConfig};
 use slackvm_sim::sweep::trace::{leveled_schedule_owned, Oversize, TraceSpec};
 use slackvm_sim::workload::{
-    parse_azure_vmtable, parse_huawei, read_event_list, write_event_csv, Catalogue, LevelRule,
-    ReadReport, TraceFormat, TraceRead,
+    parse_azure_vmtable, parse_huawei, read_event_list, read_trace, write_event_csv, Catalogue,
+    LevelRule, ReadOptions, ReadReport, TraceFormat, TraceRead, VmAttrs,
 };
 use std::hint::black_box;
 use std::path::Path;
@@ -63,18 +65,24 @@ memory_gb:
 
 struct Inputs {
     events: Vec<u8>,
+    /// `events` written to a file.
+    events_file: std::path::PathBuf,
     huawei: Vec<u8>,
     vmtable: Vec<u8>,
     huawei_230k: Vec<u8>,
 }
 
+static INPUTS: OnceLock<Inputs> = OnceLock::new();
+
 fn inputs() -> &'static Inputs {
-    static INPUTS: OnceLock<Inputs> = OnceLock::new();
     INPUTS.get_or_init(|| {
         let spec = ScaleSpec::new(2_000, 150_000);
         let list = scale_workload(&Catalogue::ovhcloud2023(), &spec).expect("workload");
         let mut events = Vec::new();
         write_event_csv(&list, &mut events).expect("event csv");
+        let events_file =
+            std::env::temp_dir().join(format!("slackvm-bench-{}.csv", std::process::id()));
+        std::fs::write(&events_file, &events).expect("writes the event file");
         let mut huawei = Vec::new();
         write_huawei(&list, &mut huawei).expect("huawei");
         let mut vmtable = Vec::new();
@@ -91,6 +99,7 @@ fn inputs() -> &'static Inputs {
         write_huawei(&list, &mut huawei_230k).expect("huawei");
         Inputs {
             events,
+            events_file,
             huawei,
             vmtable,
             huawei_230k,
@@ -102,11 +111,10 @@ fn inputs() -> &'static Inputs {
 /// --host-mem-gb 128 --policy first-fit` on bytes in memory; VMs placed.
 fn huawei_e2e(bytes: &[u8], host: &HostSpec) -> u64 {
     let list = parse_huawei(bytes, "bench").expect("parses");
-    let attrs = vec![Default::default(); list.vms.len()];
     let trace = TraceRead {
         format: TraceFormat::Huawei,
         list,
-        attrs,
+        attrs: VmAttrs::none(),
         report: ReadReport::default(),
         usage: None,
     };
@@ -139,6 +147,16 @@ fn group<M: Measurement>(mut group: BenchmarkGroup<'_, M>) {
     group.bench_function("event_csv", |b| {
         b.iter(|| read_event_list(black_box(inp.events.as_slice()), "bench").expect("parses"))
     });
+    group.bench_function("event_csv_file", |b| {
+        b.iter(|| {
+            read_trace(
+                &inp.events_file,
+                TraceFormat::Events,
+                &ReadOptions::default(),
+            )
+            .expect("reads")
+        })
+    });
     group.throughput(Throughput::Bytes(inp.huawei.len() as u64));
     group.bench_function("huawei", |b| {
         b.iter(|| parse_huawei(black_box(inp.huawei.as_slice()), "bench").expect("parses"))
@@ -169,4 +187,13 @@ criterion_group! {
     config = Criterion::default().with_measurement(cpu_clock::CpuClock);
     targets = cpu
 }
-criterion_main!(wall_benches, cpu_benches);
+
+/// `criterion_main!` plus the removal of the event file.
+fn main() {
+    wall_benches();
+    cpu_benches();
+    if let Some(inp) = INPUTS.get() {
+        let _ = std::fs::remove_file(&inp.events_file);
+    }
+    Criterion::default().configure_from_args().final_summary();
+}

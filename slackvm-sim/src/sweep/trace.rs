@@ -271,7 +271,9 @@ pub fn unit_price(spec: &TraceSpec, trace: &TraceRead, seed: u64) -> PriceConfig
         )));
         return price;
     }
-    let stats: Option<Vec<CpuStats>> = trace.attrs.iter().map(|a| a.cpu).collect();
+    let stats: Option<Vec<CpuStats>> = (0..trace.list.vms.len())
+        .map(|vm| trace.attrs.get(vm).cpu)
+        .collect();
     let Some(stats) = stats.filter(|s| !s.is_empty() && s.len() == trace.list.vms.len()) else {
         return price;
     };

@@ -202,6 +202,53 @@ impl<R: BufRead> CsvRows<R> {
         )))
     }
 
+    /// Bytes the input holds in its buffer past the current row (all of
+    /// it for an input read from memory): a lower bound of its size.
+    pub fn buffered_bytes(&mut self) -> Result<usize, TraceError> {
+        if self.pending > 0 {
+            self.input.consume(std::mem::take(&mut self.pending));
+        }
+        match self.input.fill_buf() {
+            Ok(a) => Ok(a.len()),
+            Err(e) => Err(io_error(&self.source_name, e)),
+        }
+    }
+
+    /// Offers the lines that lie whole in the input's buffer, one at a
+    /// time and without their terminator (`\n` or `\r\n`), to `take`,
+    /// until it declines one (returns false) or the buffer holds no whole
+    /// line: a reader's fast path for plain rows. A declined line stays
+    /// unread, and [`CsvRows::next_row`] then reads it as a CSV row
+    /// (blank, quoted and malformed lines, and the line across the
+    /// buffer's end, all go that way). Returns the lines taken. Before the
+    /// first row (header, byte order mark) nothing is offered.
+    pub fn take_lines(&mut self, mut take: impl FnMut(&[u8]) -> bool) -> Result<u64, TraceError> {
+        if self.pending > 0 {
+            self.input.consume(std::mem::take(&mut self.pending));
+        }
+        if self.first {
+            return Ok(0);
+        }
+        let avail = match self.input.fill_buf() {
+            Ok(a) => a,
+            Err(e) => return Err(io_error(&self.source_name, e)),
+        };
+        let mut at = 0;
+        let mut taken = 0u64;
+        while let Some(nl) = memchr::memchr(b'\n', &avail[at..]) {
+            let line = &avail[at..at + nl];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if !take(line) {
+                break;
+            }
+            taken += 1;
+            at += nl + 1;
+        }
+        self.input.consume(at);
+        self.lines_read += taken;
+        Ok(taken)
+    }
+
     /// Takes the next rows from the input's buffer while they lie whole in
     /// it: true when a row is ready (in place, or copied if quoted), false
     /// when the next line must be read by copy (`pending` stays 0; blank
@@ -346,102 +393,5 @@ fn unquote(line: &[u8], cells: &mut Vec<u8>, fields: &mut Vec<(u32, u32)>) -> Re
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rows(text: &[u8]) -> Vec<Vec<String>> {
-        let mut r = CsvRows::new(text, "t");
-        let mut out = Vec::new();
-        while let Some(f) = r.next_row().unwrap() {
-            out.push(
-                (0..f.len())
-                    .map(|i| f.str(i).unwrap().to_string())
-                    .collect(),
-            );
-        }
-        out
-    }
-
-    #[test]
-    fn crlf_bom_blank_lines_quotes_and_no_final_newline() {
-        let text = b"\xef\xbb\xbfa,b\r\n\r\n 1 , \"x,\"\"y\"\"\" \r\n\"multi\nline\",2";
-        assert_eq!(
-            rows(text),
-            vec![
-                vec!["a", "b"],
-                vec!["1", "x,\"y\""],
-                vec!["multi\nline", "2"]
-            ]
-        );
-        let mut r = CsvRows::new(&b"a\n\nb\n"[..], "t");
-        r.next_row().unwrap();
-        assert_eq!(r.next_row().unwrap().unwrap().line(), 3);
-        let mut r = CsvRows::new(&b"\"open,1\n2\n"[..], "f.csv");
-        let e = r.next_row().err().unwrap().to_string();
-        assert_eq!(
-            e,
-            "f.csv: line 1: a quoted field is not closed before the end of the file"
-        );
-    }
-
-    #[test]
-    fn gzip_is_detected() {
-        use std::io::Write;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(b"a,b\n1,2\n").unwrap();
-        let data = gz.finish().unwrap();
-        let input = detect(std::io::Cursor::new(data), "g").unwrap();
-        let mut r = CsvRows::new(input, "g");
-        assert_eq!(r.next_row().unwrap().unwrap().str(1).unwrap(), "b");
-        assert_eq!(r.next_row().unwrap().unwrap().uint(0).unwrap(), 1);
-        assert!(r.next_row().unwrap().is_none());
-    }
-
-    /// Every row (fields and line) or the first error, as text.
-    fn all_rows<R: BufRead>(input: R) -> Vec<String> {
-        let mut r = CsvRows::new(input, "t");
-        let mut out = Vec::new();
-        loop {
-            match r.next_row() {
-                Ok(Some(f)) => out.push(format!(
-                    "{}:{:?}",
-                    f.line(),
-                    (0..f.len())
-                        .map(|i| f.bytes(i).to_vec())
-                        .collect::<Vec<_>>()
-                )),
-                Ok(None) => return out,
-                Err(e) => {
-                    out.push(e.to_string());
-                    return out;
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn rows_across_buffer_ends_read_as_in_one_buffer() {
-        let text = b"h1,h2\r\na,b\n\n  \nlonger line,with more\n\"q,\"\"x\"\"\",2\n\"multi\nline\",3\nlast,1";
-        let whole = all_rows(&text[..]);
-        assert_eq!(whole.len(), 6);
-        for cap in 1..24 {
-            let small = std::io::BufReader::with_capacity(cap, &text[..]);
-            assert_eq!(all_rows(small), whole, "buffer of {cap} bytes");
-        }
-    }
-
-    mod props {
-        use super::*;
-        use proptest::prelude::*;
-
-        proptest! {
-            /// Rows split in place or copied are the same rows.
-            #[test]
-            fn buffer_size_never_changes_the_rows(text in "[ab, \"\r\n]{0,60}", cap in 1usize..16) {
-                let whole = all_rows(text.as_bytes());
-                let small = std::io::BufReader::with_capacity(cap, text.as_bytes());
-                prop_assert_eq!(all_rows(small), whole);
-            }
-        }
-    }
-}
+#[path = "csvrows_tests.rs"]
+mod tests;

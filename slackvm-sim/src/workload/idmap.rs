@@ -38,6 +38,14 @@ impl std::hash::Hasher for FxHasher {
         self.add(u64::from(i));
     }
     #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
@@ -173,6 +181,12 @@ impl<V: Copy + Default> IdIndex<V> {
         if let Some(k) = self.dense_slot(id) {
             return Some(self.dense[k]);
         }
+        self.hashed_get(id, ids)
+    }
+
+    /// The value of `id` if indexed on the hashed path.
+    #[inline]
+    fn hashed_get<'a>(&self, id: &str, ids: impl Fn(&V) -> &'a str) -> Option<V> {
         if self.by_hash.is_empty() {
             return None;
         }
@@ -181,6 +195,38 @@ impl<V: Copy + Default> IdIndex<V> {
             Some(_) => self.collided.get(id).copied(),
             None => None,
         }
+    }
+
+    /// Indexes `id` with value `v` unless it is indexed already (then
+    /// returns false and changes nothing): [`IdIndex::contains`] and
+    /// [`IdIndex::insert`] with one reading of the id.
+    #[inline]
+    pub fn insert_new<'a>(&mut self, id: &str, v: V, ids: impl Fn(&V) -> &'a str) -> bool {
+        if let Some((prefix, n)) = split_number(id.as_bytes()) {
+            let own = self.prefix.get_or_insert_with(|| prefix.into());
+            let bound = DENSE_MIN.max(4 * (self.len as u64 + 1));
+            if **own == *prefix && n < bound {
+                let k = n as usize;
+                let taken = self
+                    .taken
+                    .get(k / 64)
+                    .is_some_and(|w| w & (1 << (k % 64)) != 0);
+                // An id may sit on the hashed path from when the bound
+                // was lower.
+                if taken || self.hashed_get(id, ids).is_some() {
+                    return false;
+                }
+                self.len += 1;
+                self.insert_dense(k, v, bound);
+                return true;
+            }
+        }
+        if self.hashed_get(id, ids).is_some() {
+            return false;
+        }
+        self.len += 1;
+        self.insert_hashed(id, v);
+        true
     }
 
     /// The value of `id`, if indexed, to change in place.
@@ -210,7 +256,12 @@ impl<V: Copy + Default> IdIndex<V> {
         if **own != *prefix || n >= bound {
             return self.insert_hashed(id, v);
         }
-        let k = n as usize;
+        self.insert_dense(n as usize, v, bound);
+    }
+
+    /// Puts `v` at dense slot `k` (< `bound`), not taken.
+    #[inline]
+    fn insert_dense(&mut self, k: usize, v: V, bound: u64) {
         if k >= self.dense.len() {
             let grown = (k + 1).max(2 * self.dense.len()).min(bound as usize);
             self.dense.resize(grown, V::default());
@@ -328,6 +379,28 @@ mod tests {
                 }
                 for id in rest {
                     prop_assert_eq!(ix.get(id, names), None);
+                }
+            }
+
+            /// `insert_new` refuses exactly the ids indexed before, on any
+            /// mix of spellings and repeats (numbers far apart force ids
+            /// onto the hashed path, then back under a larger bound).
+            #[test]
+            fn insert_new_refuses_exactly_the_repeats(raw in proptest::collection::vec("(vm-|x|)(0|[1-9][0-9]{0,7}|0[0-9]{1,2}|[a-c]{1,2})", 0..300)) {
+                let mut ix = IdIndex::<u32>::default();
+                let mut seen: Vec<String> = Vec::new();
+                for id in &raw {
+                    let ids = seen.clone();
+                    let names = |k: &u32| ids[*k as usize].as_str();
+                    let fresh = !seen.contains(id);
+                    prop_assert_eq!(ix.insert_new(id, seen.len() as u32, names), fresh, "{}", id);
+                    if fresh {
+                        seen.push(id.clone());
+                    }
+                }
+                let names = |k: &u32| seen[*k as usize].as_str();
+                for (n, id) in seen.iter().enumerate() {
+                    prop_assert_eq!(ix.get(id, names), Some(n as u32));
                 }
             }
         }

@@ -60,7 +60,7 @@ pub use readers::read_azure_packing;
 pub use readers::{
     parse_azure_vmtable, parse_huawei, read_azure_vmtable, read_huawei, read_trace, Buckets,
     Category, CpuStats, HostShape, ReadOptions, ReadReport, TraceError, TraceFormat, TraceRead,
-    VmAttr,
+    VmAttr, VmAttrs,
 };
 #[cfg(feature = "harness")]
 pub use rules::{LevelRule, RuleError};

@@ -242,15 +242,17 @@ impl LevelRule {
             }
             LevelRule::Flavor(_) => {}
             LevelRule::AzureCategory(by) => {
-                for (v, a) in vms.iter_mut().zip(&trace.attrs) {
-                    v.level = a
+                for (i, v) in vms.iter_mut().enumerate() {
+                    v.level = trace
+                        .attrs
+                        .get(i)
                         .category
                         .map_or(by[Category::Unknown as usize], |c| by[c as usize]);
                 }
             }
             LevelRule::Priority(map) => {
-                for (v, a) in vms.iter_mut().zip(&trace.attrs) {
-                    let p = a.priority.unwrap_or(0);
+                for (i, v) in vms.iter_mut().enumerate() {
+                    let p = trace.attrs.get(i).priority.unwrap_or(0);
                     v.level = *map.get(&p).ok_or_else(|| RuleError::Parse {
                         option: "--levels",
                         message: format!("VM `{}` has priority {p}, which the rule does not map (add priority:{p}=LEVEL)", v.id),
@@ -372,7 +374,8 @@ impl FlavorTable {
     }
 
     fn apply(&self, trace: &mut TraceRead) -> Result<(), RuleError> {
-        for (v, a) in trace.list.vms.iter_mut().zip(&trace.attrs) {
+        for (i, v) in trace.list.vms.iter_mut().enumerate() {
+            let a = trace.attrs.get(i);
             let key = if self.by_type {
                 a.vm_type.map_or("?".to_string(), |t| t.to_string())
             } else {

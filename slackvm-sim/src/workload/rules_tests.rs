@@ -4,7 +4,7 @@ use super::*;
 use crate::workload::events::{EventList, VmSpec};
 use crate::workload::read_trace;
 use crate::workload::readers::testing::sample;
-use crate::workload::readers::{ReadOptions, ReadReport, VmAttr};
+use crate::workload::readers::{ReadOptions, ReadReport, VmAttr, VmAttrs};
 
 fn trace(format: TraceFormat, shapes: &[(u32, u64)], attrs: Vec<VmAttr>) -> TraceRead {
     let vms: Vec<VmSpec> = shapes
@@ -19,11 +19,7 @@ fn trace(format: TraceFormat, shapes: &[(u32, u64)], attrs: Vec<VmAttr>) -> Trac
         })
         .collect();
     let spans = vec![(0, None); vms.len()];
-    let attrs = if attrs.is_empty() {
-        vec![VmAttr::default(); vms.len()]
-    } else {
-        attrs
-    };
+    let attrs = VmAttrs::per_vm(attrs);
     TraceRead {
         format,
         list: EventList::from_spans(vms, &spans),

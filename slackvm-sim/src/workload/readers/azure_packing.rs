@@ -26,7 +26,7 @@ use std::path::Path;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Row};
 
-use super::{vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
+use super::{vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr, VmAttrs};
 use crate::workload::events::EventList;
 
 const DAY_S: f64 = 86_400.0;
@@ -41,7 +41,7 @@ pub fn read_azure_packing(path: &Path, opts: &ReadOptions) -> Result<EventList, 
 pub(super) fn read(
     path: &Path,
     opts: &ReadOptions,
-) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+) -> Result<(EventList, VmAttrs, ReadReport), TraceError> {
     let name = path.display().to_string();
     let sql = |e: rusqlite::Error| TraceError::Sql {
         source_name: name.clone(),
@@ -316,7 +316,7 @@ mod tests {
                 ev(108000, Departure, 3),
             ]
         );
-        let prios: Vec<i64> = attrs.iter().map(|a| a.priority.unwrap()).collect();
+        let prios: Vec<i64> = attrs.stored().iter().map(|a| a.priority.unwrap()).collect();
         assert_eq!(prios, vec![0, 1, 1, 0]);
         assert_eq!(report.ended_before_start, 1);
         // Machine 2 has no row for type 2: a row error naming table and row.

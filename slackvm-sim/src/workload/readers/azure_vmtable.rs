@@ -24,6 +24,7 @@ use std::path::Path;
 
 use super::{
     each_row, vm, Category, Collected, CpuStats, ReadOptions, ReadReport, TraceError, VmAttr,
+    VmAttrs,
 };
 use crate::workload::catalogue::gb_to_mb;
 use crate::workload::csvrows::{open_input, CsvRows, Fields};
@@ -115,7 +116,7 @@ pub fn parse_azure_vmtable<R: BufRead>(
 pub(super) fn read(
     path: &Path,
     opts: &ReadOptions,
-) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+) -> Result<(EventList, VmAttrs, ReadReport), TraceError> {
     parse(open_input(path)?, &path.display().to_string(), opts)
 }
 
@@ -123,7 +124,7 @@ fn parse<R: BufRead>(
     reader: R,
     source_name: &str,
     opts: &ReadOptions,
-) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+) -> Result<(EventList, VmAttrs, ReadReport), TraceError> {
     let mut rows = CsvRows::new(reader, source_name);
     let mut collected = Collected::default();
     let report = each_row(&mut rows, &COLUMNS, opts.skip_bad_rows, |row| {
@@ -217,7 +218,7 @@ mod tests {
         assert_eq!(ids, vec!["vmA", "vmC", "vmB", "vmD"]);
         let shapes: Vec<(u32, u64)> = l.vms.iter().map(|v| (v.vcpus, v.mem_mb)).collect();
         assert_eq!(shapes, vec![(2, 3584), (1, 768), (4, 7168), (8, 57344)]);
-        let cats: Vec<Category> = attrs.iter().map(|a| a.category.unwrap()).collect();
+        let cats: Vec<Category> = attrs.stored().iter().map(|a| a.category.unwrap()).collect();
         use Category::*;
         assert_eq!(
             cats,
@@ -225,7 +226,7 @@ mod tests {
         );
         assert!(l.vms.iter().all(|v| v.level == 1.0 && v.profile.is_none()));
         // vmA: maxcpu 98.5, avgcpu 12.3, p95maxcpu 80.1 (%).
-        let a = attrs[0].cpu.unwrap();
+        let a = attrs.get(0).cpu.unwrap();
         assert_eq!(
             (a.avg, a.p95, a.max),
             (12.3 / 100.0, 80.1 / 100.0, 98.5 / 100.0)

@@ -14,7 +14,8 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::{each_row, CpuStats, ReadOptions, ReadReport, TraceError, VmAttr};
+use super::event_fast::parse_plain;
+use super::{CpuStats, ReadOptions, ReadReport, TraceError, VmAttr, VmAttrs};
 use crate::level::Level;
 use crate::workload::csv::{EVENT_CSV_CPU_COLUMNS, EVENT_CSV_HEADER};
 use crate::workload::csvrows::{open_input, CsvRows, Fields};
@@ -40,15 +41,16 @@ pub struct EventRow {
 }
 
 /// The fields of one row, borrowed from the reader's buffer.
-struct RawRow<'a> {
-    time_s: u64,
-    kind: EventKind,
-    id: &'a str,
-    vcpus: u32,
-    mem_mb: u64,
-    level: Level,
-    profile: Option<&'a str>,
-    cpu: Option<CpuStats>,
+#[derive(Debug)]
+pub(super) struct RawRow<'a> {
+    pub(super) time_s: u64,
+    pub(super) kind: EventKind,
+    pub(super) id: &'a str,
+    pub(super) vcpus: u32,
+    pub(super) mem_mb: u64,
+    pub(super) level: Level,
+    pub(super) profile: Option<&'a str>,
+    pub(super) cpu: Option<CpuStats>,
 }
 
 impl RawRow<'_> {
@@ -165,7 +167,7 @@ fn check_header<R: BufRead>(rows: &mut CsvRows<R>) -> Result<usize, EventCsvErro
 
 /// Parses one row's fields; `last_time_s` is the previous row's time
 /// (updated).
-fn parse_fields<'a>(
+pub(super) fn parse_fields<'a>(
     f: &Fields<'a>,
     width: usize,
     last_time_s: &mut u64,
@@ -307,40 +309,53 @@ struct Builder {
 }
 
 impl Builder {
-    fn add(&mut self, f: &Fields<'_>, raw: &RawRow<'_>) -> Result<(), EventCsvError> {
-        let err = |msg: String| f.error(2, msg);
+    /// Room for the rows of about `bytes` of text (an estimate: short
+    /// rows make the lists grow as usual; room not written to costs no
+    /// memory).
+    fn reserve_for(&mut self, bytes: u64) {
+        let rows = usize::try_from(bytes / ROW_BYTES_EST).unwrap_or(usize::MAX);
+        let vms = rows / 2 + rows / 16;
+        // A failed reservation only means the lists grow as they go.
+        let _ = self.list.events.try_reserve(rows);
+        let _ = self.list.vms.try_reserve(vms);
+    }
+
+    /// Adds a row; on a refusal (the message, about column `vm_id`),
+    /// nothing changed.
+    fn add(&mut self, raw: &RawRow<'_>) -> Result<(), String> {
         let vms = &self.list.vms;
         let ids = |e: &Entry| vms[e.vm as usize].id.as_str();
         let vm = match raw.kind {
             EventKind::Arrival => {
-                if self.index.contains(raw.id, ids) {
-                    return Err(err(format!("VM `{}` arrives twice", raw.id)));
-                }
                 let vm = u32::try_from(vms.len())
                     .ok()
                     .filter(|&n| n < u32::MAX)
-                    .ok_or_else(|| err("more than 4294967294 VMs".into()))?;
+                    .ok_or_else(|| "more than 4294967294 VMs".to_string())?;
+                // Interning a shape twice gives the same number: no harm
+                // if the row is then refused.
                 let shape = self
                     .shapes
                     .intern(raw)
-                    .ok_or_else(|| err("more than 2^31 distinct VM columns".into()))?;
-                self.index.insert(raw.id, Entry { vm, shape });
+                    .ok_or_else(|| "more than 2^31 distinct VM columns".to_string())?;
+                if !self.index.insert_new(raw.id, Entry { vm, shape }, ids) {
+                    return Err(format!("VM `{}` arrives twice", raw.id));
+                }
                 self.list.vms.push(raw.to_vm());
                 vm as usize
             }
             EventKind::Departure => {
                 let shape = self.shapes.find(raw);
                 let Some(e) = self.index.get_mut(raw.id, ids) else {
-                    return Err(err(format!("VM `{}` departs before arriving", raw.id)));
+                    return Err(format!("VM `{}` departs before arriving", raw.id));
                 };
                 if e.shape & DEPARTED != 0 {
-                    return Err(err(format!("VM `{}` departs twice", raw.id)));
+                    return Err(format!("VM `{}` departs twice", raw.id));
                 }
                 if shape != Some(e.shape) {
-                    return Err(err(format!(
+                    return Err(format!(
                         "VM `{}` departs with columns that differ from its arrival",
                         raw.id
-                    )));
+                    ));
                 }
                 e.shape |= DEPARTED;
                 e.vm as usize
@@ -355,29 +370,97 @@ impl Builder {
     }
 }
 
+/// Bytes per row assumed when reserving room (rows are 35-45 bytes with
+/// short ids; an underestimate only makes the lists grow).
+const ROW_BYTES_EST: u64 = 32;
+
 /// The list, each VM's CPU columns when the header has them, the report.
 type ReadList = (EventList, Option<Vec<Option<CpuStats>>>, ReadReport);
 
+/// The list being read: the builder, the CPU columns, the last time.
+struct Reading {
+    b: Builder,
+    width: usize,
+    cpu: Vec<Option<CpuStats>>,
+    last_time_s: u64,
+}
+
+impl Reading {
+    /// Takes a checked row.
+    fn push(&mut self, raw: &RawRow<'_>) -> Result<(), String> {
+        self.b.add(raw)?;
+        self.last_time_s = raw.time_s;
+        if self.width > EVENT_CSV_HEADER.len() && raw.kind == EventKind::Arrival {
+            self.cpu.push(raw.cpu);
+        }
+        Ok(())
+    }
+
+    /// The fast path: takes a plain line if it is a good row.
+    fn take_plain(&mut self, line: &[u8]) -> bool {
+        match parse_plain(line, self.width, self.last_time_s) {
+            Some(raw) => self.push(&raw).is_ok(),
+            None => false,
+        }
+    }
+
+    /// The general path: one CSV row, or its located error.
+    fn take_row(&mut self, f: &Fields<'_>) -> Result<(), EventCsvError> {
+        let mut last = self.last_time_s;
+        let raw = parse_fields(f, self.width, &mut last)?;
+        self.push(&raw).map_err(|msg| f.error(2, msg))
+    }
+}
+
+/// How to read a list.
+#[derive(Clone, Copy)]
+struct ListOptions {
+    /// Skip (and count) malformed rows.
+    skip_bad_rows: bool,
+    /// The input's size, if known (to reserve room).
+    size_hint_bytes: Option<u64>,
+    /// Read plain lines through the fast path (off: every row through the
+    /// general path, for the tests that compare the two).
+    fast_path: bool,
+}
+
+impl ListOptions {
+    fn new(skip_bad_rows: bool, size_hint_bytes: Option<u64>) -> Self {
+        ListOptions {
+            skip_bad_rows,
+            size_hint_bytes,
+            fast_path: true,
+        }
+    }
+}
+
+/// Reads the list.
 fn read_list<R: BufRead>(
     reader: R,
     source_name: &str,
-    skip_bad_rows: bool,
+    opts: ListOptions,
 ) -> Result<ReadList, EventCsvError> {
     let mut rows = CsvRows::new(reader, source_name);
     let width = check_header(&mut rows)?;
-    let mut b = Builder::default();
-    let mut cpu = Vec::new();
-    let mut last = 0u64;
-    let report = each_row(&mut rows, &NAMES, skip_bad_rows, |f| {
-        let raw = parse_fields(f, width, &mut last)?;
-        b.add(f, &raw)?;
-        if width > EVENT_CSV_HEADER.len() && raw.kind == EventKind::Arrival {
-            cpu.push(raw.cpu);
+    let mut r = Reading {
+        b: Builder::default(),
+        width,
+        cpu: Vec::new(),
+        last_time_s: 0,
+    };
+    let buffered = rows.buffered_bytes()?;
+    r.b.reserve_for(opts.size_hint_bytes.unwrap_or(0).max(buffered as u64));
+    let mut report = ReadReport::default();
+    loop {
+        if opts.fast_path {
+            report.rows += rows.take_lines(|line| r.take_plain(line))?;
         }
-        Ok(())
-    })?;
-    let cpu = (width > EVENT_CSV_HEADER.len()).then_some(cpu);
-    Ok((b.list, cpu, report))
+        let Some(f) = rows.next_row()? else { break };
+        let f = f.named(&NAMES);
+        report.row(opts.skip_bad_rows, || r.take_row(&f))?;
+    }
+    let cpu = (width > EVENT_CSV_HEADER.len()).then_some(r.cpu);
+    Ok((r.b.list, cpu, report))
 }
 
 /// Reads a whole event list from a stream, checking that every VM arrives
@@ -386,12 +469,27 @@ pub fn read_event_list<R: BufRead>(
     reader: R,
     source_name: &str,
 ) -> Result<EventList, EventCsvError> {
-    Ok(read_list(reader, source_name, false)?.0)
+    Ok(read_list(reader, source_name, ListOptions::new(false, None))?.0)
 }
 
 /// Reads an event list CSV file (plain or gzip; `-`: standard input).
 pub fn read_event_csv(path: &Path) -> Result<EventList, EventCsvError> {
-    read_event_list(open_input(path)?, &path.display().to_string())
+    let name = path.display().to_string();
+    let opts = ListOptions::new(false, plain_size(path));
+    Ok(read_list(open_input(path)?, &name, opts)?.0)
+}
+
+/// The size of the file at `path` if it is plain text (not gzip, not
+/// standard input).
+fn plain_size(path: &Path) -> Option<u64> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut head = [0u8; 2];
+    let mut file = std::fs::File::open(path).ok()?;
+    std::io::Read::read_exact(&mut file, &mut head).ok()?;
+    let len = file.metadata().ok()?.len();
+    (head != [0x1f, 0x8b]).then_some(len)
 }
 
 /// [`read_event_csv`] in the readers' shape (lenient mode as asked; the
@@ -399,21 +497,22 @@ pub fn read_event_csv(path: &Path) -> Result<EventList, EventCsvError> {
 pub(super) fn read(
     path: &Path,
     opts: &ReadOptions,
-) -> Result<(EventList, Vec<VmAttr>, ReadReport), EventCsvError> {
+) -> Result<(EventList, VmAttrs, ReadReport), EventCsvError> {
     let (list, cpu, report) = read_list(
         open_input(path)?,
         &path.display().to_string(),
-        opts.skip_bad_rows,
+        ListOptions::new(opts.skip_bad_rows, plain_size(path)),
     )?;
     let attrs = match cpu {
-        Some(cpu) => cpu
-            .into_iter()
-            .map(|cpu| VmAttr {
-                cpu,
-                ..VmAttr::default()
-            })
-            .collect(),
-        None => vec![VmAttr::default(); list.vms.len()],
+        Some(cpu) => VmAttrs::per_vm(
+            cpu.into_iter()
+                .map(|cpu| VmAttr {
+                    cpu,
+                    ..VmAttr::default()
+                })
+                .collect(),
+        ),
+        None => VmAttrs::none(),
     };
     Ok((list, attrs, report))
 }

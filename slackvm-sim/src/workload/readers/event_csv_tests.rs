@@ -79,7 +79,7 @@ fn optional_cpu_columns_are_read_on_arrivals() {
     let text = format!(
         "{h}0,arrival,a,1,1,1.0,,10,50,120\n0,arrival,b,1,1,1.0,,,,\n5,departure,a,1,1,1.0,,,,\n"
     );
-    let (list, cpu, _) = read_list(text.as_bytes(), "c", false).unwrap();
+    let (list, cpu, _) = read_list(text.as_bytes(), "c", ListOptions::new(false, None)).unwrap();
     assert_eq!(list.vms.len(), 2);
     let cpu = cpu.unwrap();
     assert_eq!(
@@ -107,7 +107,12 @@ fn optional_cpu_columns_are_read_on_arrivals() {
     assert!(e.contains("expected 10 columns, found 7"), "{e}");
     // Without the columns, no CPU data.
     let plain = "time_s,event,vm_id,vcpus,mem_mb,level,profile\n0,arrival,a,1,1,1.0,\n";
-    assert_eq!(read_list(plain.as_bytes(), "p", false).unwrap().1, None);
+    assert_eq!(
+        read_list(plain.as_bytes(), "p", ListOptions::new(false, None))
+            .unwrap()
+            .1,
+        None
+    );
 }
 
 #[test]
@@ -138,12 +143,94 @@ fn streaming_reader_stops_after_an_error() {
     assert!(rows[0].is_ok() && rows[1].is_err());
 }
 
+/// The list, CPU columns and report (or the error) of `text` read through
+/// a buffer of `cap` bytes, with or without the fast path, as text.
+fn outcome(text: &str, cap: usize, lenient: bool, fast_path: bool) -> String {
+    let input = std::io::BufReader::with_capacity(cap, text.as_bytes());
+    let opts = ListOptions {
+        skip_bad_rows: lenient,
+        size_hint_bytes: None,
+        fast_path,
+    };
+    format!("{:?}", read_list(input, "mix.csv", opts))
+}
+
+/// Plain rows, rows the fast path declines (quotes, spaces, other level
+/// spellings, CRLF, blank lines) and bad rows of every kind, mixed.
+const MIXED: [&str; 12] = [
+    "{t},arrival,vm-{i},2,4096,3.0,\n",
+    "{t},arrival,\"q-{i}\",1,1024,1.0,web\n",
+    "{t},arrival, s-{i} ,1,1024,2,\r\n",
+    "\n",
+    "{t},arrival,vm-{i},1,1,1.0,\n",
+    "{t},departure,vm-{j},2,4096,3.0,\n",
+    "{t},departure,vm-{j},2,4096,3.0,\n",
+    "{t},departure,nobody,2,4096,3.0,\n",
+    "{t},arrival,x-{i},0,4096,3.0,\n",
+    "{t},arrival,x-{i},1,4096,3.0,p,extra\n",
+    "0,arrival,late-{i},1,4096,3.0,\n",
+    "{t},arrival,u-{i},1,4096,1.5,é\n",
+];
+
+/// A file of `picks` rows of [`MIXED`] (row `i` at time `i`, departures
+/// of the VM `vm-{j}` that arrived three rows before).
+fn mixed_file(picks: &[usize]) -> String {
+    let mut text = String::from("time_s,event,vm_id,vcpus,mem_mb,level,profile\n");
+    for (i, &k) in picks.iter().enumerate() {
+        let j = i.saturating_sub(3);
+        let row = MIXED[k % MIXED.len()]
+            .replace("{t}", &(i + 10).to_string())
+            .replace("{i}", &i.to_string())
+            .replace("{j}", &j.to_string());
+        text.push_str(&row);
+    }
+    text
+}
+
+#[test]
+fn the_fast_path_changes_nothing_on_a_long_mixed_file() {
+    // 3,000 rows: every kind of row, far from the buffer's start.
+    let picks: Vec<usize> = (0..3000).map(|i| (i * 7 + i / 13) % 12).collect();
+    let text = mixed_file(&picks);
+    for lenient in [true, false] {
+        let general = outcome(&text, 1 << 16, lenient, false);
+        for cap in [64, 1000, 1 << 16] {
+            assert_eq!(
+                outcome(&text, cap, lenient, true),
+                general,
+                "buffer {cap}, lenient {lenient}"
+            );
+        }
+    }
+    // Strict: the first bad row, with its line.
+    let strict = outcome(&text, 1 << 16, false, true);
+    assert!(
+        strict.starts_with("Err(") && strict.contains("line: "),
+        "{strict}"
+    );
+    // Lenient: the bad rows are counted.
+    let lenient = outcome(&text, 1 << 16, true, true);
+    assert!(
+        lenient.contains("skipped: ") && !lenient.contains("skipped: 0,"),
+        "{lenient}"
+    );
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;
     use proptest::{collection, option};
 
     proptest! {
+        /// Any mix of rows reads the same with and without the fast path,
+        /// whatever the buffer size.
+        #[test]
+        fn fast_and_general_paths_agree(picks in collection::vec(0usize..12, 0..60), cap in 1usize..200, lenient in any::<bool>()) {
+            let text = mixed_file(&picks);
+            prop_assert_eq!(outcome(&text, cap, lenient, true), outcome(&text, 4096, lenient, false));
+        }
+
+
         #[test]
         fn any_list_round_trips(spans in collection::vec((0u64..1000, option::of(0u64..500), 1u32..64, 1u64..100_000, 1u8..4), 0..40)) {
             let vms: Vec<VmSpec> = spans.iter().enumerate()

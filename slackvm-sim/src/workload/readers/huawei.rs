@@ -15,7 +15,9 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::{columns, each_row, vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr};
+use super::{
+    columns, each_row, vm, Collected, ReadOptions, ReadReport, TraceError, VmAttr, VmAttrs,
+};
 use crate::workload::csvrows::{open_input, CsvRows, Fields};
 use crate::workload::events::EventList;
 use crate::workload::idmap::IdIndex;
@@ -41,7 +43,7 @@ pub fn parse_huawei<R: BufRead>(reader: R, source_name: &str) -> Result<EventLis
 pub(super) fn read(
     path: &Path,
     opts: &ReadOptions,
-) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+) -> Result<(EventList, VmAttrs, ReadReport), TraceError> {
     parse(open_input(path)?, &path.display().to_string(), opts)
 }
 
@@ -49,7 +51,7 @@ fn parse<R: BufRead>(
     reader: R,
     source_name: &str,
     opts: &ReadOptions,
-) -> Result<(EventList, Vec<VmAttr>, ReadReport), TraceError> {
+) -> Result<(EventList, VmAttrs, ReadReport), TraceError> {
     let mut rows = CsvRows::new(reader, source_name);
     let header = rows.next_row()?.ok_or_else(|| TraceError::Csv {
         source_name: source_name.to_string(),

@@ -25,14 +25,17 @@
 pub mod azure_packing;
 pub mod azure_vmtable;
 pub mod event_csv;
+mod event_fast;
 pub mod huawei;
 pub mod monitoring;
+mod vm_attrs;
 
 pub use super::trace_error::TraceError;
 #[cfg(feature = "sqlite")]
 pub use azure_packing::read_azure_packing;
 pub use azure_vmtable::{parse_azure_vmtable, read_azure_vmtable, Buckets};
 pub use huawei::{parse_huawei, read_huawei};
+pub use vm_attrs::VmAttrs;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -230,8 +233,8 @@ pub struct TraceRead {
     pub format: TraceFormat,
     /// VMs and events (levels 1.0, except for the event list format).
     pub list: EventList,
-    /// Attributes per VM.
-    pub attrs: Vec<VmAttr>,
+    /// Attributes per VM (looked up by VM number).
+    pub attrs: VmAttrs,
     /// Rows read and skipped.
     pub report: ReadReport,
     /// Per VM, the CPU usage samples the trace recorded (monitoring traces;
@@ -291,29 +294,38 @@ pub(crate) fn vm(id: String, vcpus: u32, mem_mb: u64) -> VmSpec {
 pub(crate) struct Collected {
     pub vms: Vec<VmSpec>,
     pub spans: Vec<(u64, Option<u64>)>,
+    /// One per VM from the first VM with attributes other than the
+    /// default on (empty while there is none).
     pub attrs: Vec<VmAttr>,
 }
 
 impl Collected {
     /// Adds a VM.
     pub fn push(&mut self, vm: VmSpec, span: (u64, Option<u64>), attr: VmAttr) {
+        if !self.attrs.is_empty() || attr != VmAttr::default() {
+            self.attrs.resize(self.vms.len(), VmAttr::default());
+            self.attrs.push(attr);
+        }
         self.vms.push(vm);
         self.spans.push(span);
-        self.attrs.push(attr);
     }
 
     /// The event list, VMs renumbered in arrival order (ties keep file
     /// order), reordered in place (no copy of the VMs).
-    pub fn finish(mut self) -> (EventList, Vec<VmAttr>) {
+    pub fn finish(mut self) -> (EventList, VmAttrs) {
         let sorted = self.spans.windows(2).all(|w| w[0].0 <= w[1].0);
         if !sorted {
             let mut order: Vec<u32> = (0..self.vms.len() as u32).collect();
             order.sort_unstable_by_key(|&i| (self.spans[i as usize].0, i));
             permute(&mut self.vms, &order);
             permute(&mut self.spans, &order);
-            permute(&mut self.attrs, &order);
+            if !self.attrs.is_empty() {
+                self.attrs.resize(self.vms.len(), VmAttr::default());
+                permute(&mut self.attrs, &order);
+            }
         }
-        (EventList::from_spans(self.vms, &self.spans), self.attrs)
+        let attrs = VmAttrs::per_vm(self.attrs);
+        (EventList::from_spans(self.vms, &self.spans), attrs)
     }
 }
 

@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{ReadOptions, ReadReport, TraceError, VmAttr};
+use super::{ReadOptions, ReadReport, TraceError, VmAttrs};
 use crate::level::Level;
 use crate::trace::{RecKind, Record, Res, TraceReader};
 use crate::workload::events::{EventList, VmSpec};
@@ -50,7 +50,7 @@ struct Seen {
 pub(super) fn read(
     path: &Path,
     opts: &ReadOptions,
-) -> Result<(EventList, Vec<VmAttr>, ReadReport, UsageSamples), TraceError> {
+) -> Result<(EventList, VmAttrs, ReadReport, UsageSamples), TraceError> {
     if opts.skip_bad_rows {
         return Err(TraceError::Option {
             option: "--skip-bad-rows",
@@ -152,7 +152,7 @@ fn finish(
     seen: Vec<Seen>,
     times_s: &[u64],
     name: &str,
-) -> Result<(EventList, Vec<VmAttr>, UsageSamples), TraceError> {
+) -> Result<(EventList, VmAttrs, UsageSamples), TraceError> {
     let mut vms = Vec::with_capacity(seen.len());
     let mut spans = Vec::with_capacity(seen.len());
     let mut samples = Vec::with_capacity(seen.len());
@@ -174,7 +174,7 @@ fn finish(
         });
         samples.push(vm.samples);
     }
-    let attrs = vec![VmAttr::default(); vms.len()];
+    let attrs = VmAttrs::none();
     let mut list = EventList::from_spans(vms, &spans);
     list.sort_stable();
     Ok((list, attrs, samples))
@@ -223,7 +223,7 @@ mod tests {
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
         let path = write("by-hand.tsv", &rows);
         let (list, attrs, report, samples) = read(&path, &ReadOptions::default()).unwrap();
-        assert_eq!((report.rows, attrs.len()), (9, 2));
+        assert_eq!((report.rows, attrs.all_default()), (9, true));
         let shapes: Vec<_> = list
             .vms
             .iter()
