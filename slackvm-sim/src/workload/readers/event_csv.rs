@@ -6,21 +6,21 @@
 //!
 //! Input: plain or gzip, CRLF and a BOM accepted. The reader fails on the
 //! first bad row with its line number and column, or skips and counts bad
-//! rows in the lenient mode. It parses rows in place: the only allocations
-//! are each arriving VM's id and profile. A departure is checked against
-//! its arrival through the id index alone: the index holds, per VM, its
-//! number and its columns interned as one number.
+//! rows in the lenient mode. Plain lines take a fast path
+//! ([`super::event_fast`]), the others the general one below; the list is
+//! built and checked by [`super::event_build`]. The only allocations per
+//! row are an arriving VM's id and profile.
 
 use std::io::BufRead;
 use std::path::Path;
 
+use super::event_build::Builder;
 use super::event_fast::parse_plain;
 use super::{CpuStats, ReadOptions, ReadReport, TraceError, VmAttr, VmAttrs};
 use crate::level::Level;
 use crate::workload::csv::{EVENT_CSV_CPU_COLUMNS, EVENT_CSV_HEADER};
 use crate::workload::csvrows::{open_input, CsvRows, Fields};
-use crate::workload::events::{Event, EventKind, EventList, VmSpec};
-use crate::workload::idmap::{FxHasher, IdIndex, IdMap};
+use crate::workload::events::{EventKind, EventList, VmSpec};
 
 /// Errors of the event list CSV: the readers' one error type.
 pub type EventCsvError = TraceError;
@@ -54,7 +54,8 @@ pub(super) struct RawRow<'a> {
 }
 
 impl RawRow<'_> {
-    fn to_vm(&self) -> VmSpec {
+    /// The VM's record.
+    pub(super) fn to_vm(&self) -> VmSpec {
         VmSpec {
             id: self.id.to_string(),
             vcpus: self.vcpus,
@@ -241,176 +242,8 @@ fn cpu_stats(f: &Fields<'_>) -> Result<Option<CpuStats>, EventCsvError> {
     }))
 }
 
-/// The columns a departure repeats, interned: equal columns, equal
-/// number (below [`DEPARTED`]).
-#[derive(Default)]
-struct Shapes {
-    /// Profile name -> number.
-    profiles: IdMap<u32>,
-    /// (vcpus, mem_mb, level bits, profile number or `u32::MAX`) -> number.
-    numbers: std::collections::HashMap<
-        (u32, u64, u64, u32),
-        u32,
-        std::hash::BuildHasherDefault<FxHasher>,
-    >,
-}
-
-/// Marks, in an index entry's shape, a VM that departed.
-const DEPARTED: u32 = 1 << 31;
-
-impl Shapes {
-    fn key(raw: &RawRow<'_>, profile: u32) -> (u32, u64, u64, u32) {
-        (raw.vcpus, raw.mem_mb, raw.level.to_bits(), profile)
-    }
-
-    /// The number of the row's columns, if interned.
-    fn find(&self, raw: &RawRow<'_>) -> Option<u32> {
-        let profile = match raw.profile {
-            None => u32::MAX,
-            Some(p) => *self.profiles.get(p)?,
-        };
-        self.numbers.get(&Self::key(raw, profile)).copied()
-    }
-
-    /// The number of the row's columns, interned if new; `None` past
-    /// [`DEPARTED`] shapes.
-    fn intern(&mut self, raw: &RawRow<'_>) -> Option<u32> {
-        let profile = match raw.profile {
-            None => u32::MAX,
-            Some(p) => match self.profiles.get(p) {
-                Some(&n) => n,
-                None => {
-                    let n = self.profiles.len() as u32;
-                    self.profiles.insert(p.to_string(), n);
-                    n
-                }
-            },
-        };
-        let next = self.numbers.len() as u32;
-        let n = *self.numbers.entry(Self::key(raw, profile)).or_insert(next);
-        (n < DEPARTED).then_some(n)
-    }
-}
-
-/// A VM in the id index: its number, and its interned columns (with
-/// [`DEPARTED`] once it left).
-#[derive(Debug, Clone, Copy, Default)]
-struct Entry {
-    vm: u32,
-    shape: u32,
-}
-
-/// The event list being built, with its id index.
-#[derive(Default)]
-struct Builder {
-    list: EventList,
-    index: IdIndex<Entry>,
-    shapes: Shapes,
-}
-
-impl Builder {
-    /// Room for the rows of about `bytes` of text (an estimate: short
-    /// rows make the lists grow as usual; room not written to costs no
-    /// memory).
-    fn reserve_for(&mut self, bytes: u64) {
-        let rows = usize::try_from(bytes / ROW_BYTES_EST).unwrap_or(usize::MAX);
-        let vms = rows / 2 + rows / 16;
-        // A failed reservation only means the lists grow as they go.
-        let _ = self.list.events.try_reserve(rows);
-        let _ = self.list.vms.try_reserve(vms);
-    }
-
-    /// Adds a row; on a refusal (the message, about column `vm_id`),
-    /// nothing changed.
-    fn add(&mut self, raw: &RawRow<'_>) -> Result<(), String> {
-        let vms = &self.list.vms;
-        let ids = |e: &Entry| vms[e.vm as usize].id.as_str();
-        let vm = match raw.kind {
-            EventKind::Arrival => {
-                let vm = u32::try_from(vms.len())
-                    .ok()
-                    .filter(|&n| n < u32::MAX)
-                    .ok_or_else(|| "more than 4294967294 VMs".to_string())?;
-                // Interning a shape twice gives the same number: no harm
-                // if the row is then refused.
-                let shape = self
-                    .shapes
-                    .intern(raw)
-                    .ok_or_else(|| "more than 2^31 distinct VM columns".to_string())?;
-                if !self.index.insert_new(raw.id, Entry { vm, shape }, ids) {
-                    return Err(format!("VM `{}` arrives twice", raw.id));
-                }
-                self.list.vms.push(raw.to_vm());
-                vm as usize
-            }
-            EventKind::Departure => {
-                let shape = self.shapes.find(raw);
-                let Some(e) = self.index.get_mut(raw.id, ids) else {
-                    return Err(format!("VM `{}` departs before arriving", raw.id));
-                };
-                if e.shape & DEPARTED != 0 {
-                    return Err(format!("VM `{}` departs twice", raw.id));
-                }
-                if shape != Some(e.shape) {
-                    return Err(format!(
-                        "VM `{}` departs with columns that differ from its arrival",
-                        raw.id
-                    ));
-                }
-                e.shape |= DEPARTED;
-                e.vm as usize
-            }
-        };
-        self.list.events.push(Event {
-            time_s: raw.time_s,
-            kind: raw.kind,
-            vm,
-        });
-        Ok(())
-    }
-}
-
-/// Bytes per row assumed when reserving room (rows are 35-45 bytes with
-/// short ids; an underestimate only makes the lists grow).
-const ROW_BYTES_EST: u64 = 32;
-
 /// The list, each VM's CPU columns when the header has them, the report.
 type ReadList = (EventList, Option<Vec<Option<CpuStats>>>, ReadReport);
-
-/// The list being read: the builder, the CPU columns, the last time.
-struct Reading {
-    b: Builder,
-    width: usize,
-    cpu: Vec<Option<CpuStats>>,
-    last_time_s: u64,
-}
-
-impl Reading {
-    /// Takes a checked row.
-    fn push(&mut self, raw: &RawRow<'_>) -> Result<(), String> {
-        self.b.add(raw)?;
-        self.last_time_s = raw.time_s;
-        if self.width > EVENT_CSV_HEADER.len() && raw.kind == EventKind::Arrival {
-            self.cpu.push(raw.cpu);
-        }
-        Ok(())
-    }
-
-    /// The fast path: takes a plain line if it is a good row.
-    fn take_plain(&mut self, line: &[u8]) -> bool {
-        match parse_plain(line, self.width, self.last_time_s) {
-            Some(raw) => self.push(&raw).is_ok(),
-            None => false,
-        }
-    }
-
-    /// The general path: one CSV row, or its located error.
-    fn take_row(&mut self, f: &Fields<'_>) -> Result<(), EventCsvError> {
-        let mut last = self.last_time_s;
-        let raw = parse_fields(f, self.width, &mut last)?;
-        self.push(&raw).map_err(|msg| f.error(2, msg))
-    }
-}
 
 /// How to read a list.
 #[derive(Clone, Copy)]
@@ -431,6 +264,42 @@ impl ListOptions {
             size_hint_bytes,
             fast_path: true,
         }
+    }
+}
+
+/// The list being read: the builder, the CPU columns, the last time.
+struct Reading {
+    b: Builder,
+    width: usize,
+    cpu: Vec<Option<CpuStats>>,
+    last_time_s: u64,
+}
+
+impl Reading {
+    /// Takes a checked row.
+    fn push(&mut self, raw: &RawRow<'_>) -> Result<(), String> {
+        self.b.add(raw)?;
+        self.last_time_s = raw.time_s;
+        if self.width > EVENT_CSV_HEADER.len() && raw.kind == EventKind::Arrival {
+            self.cpu.push(raw.cpu);
+        }
+        Ok(())
+    }
+
+    /// The fast path: takes a plain line if it is a good row (else the
+    /// general path reads it).
+    fn take_plain(&mut self, line: &[u8]) -> bool {
+        match parse_plain(line, self.width) {
+            Some(raw) if raw.time_s >= self.last_time_s => self.push(&raw).is_ok(),
+            _ => false,
+        }
+    }
+
+    /// The general path: one CSV row, or its located error.
+    fn take_row(&mut self, f: &Fields<'_>) -> Result<(), EventCsvError> {
+        let mut last = self.last_time_s;
+        let raw = parse_fields(f, self.width, &mut last)?;
+        self.push(&raw).map_err(|msg| f.error(2, msg))
     }
 }
 

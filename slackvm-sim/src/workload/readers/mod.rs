@@ -24,6 +24,7 @@
 #[cfg(feature = "sqlite")]
 pub mod azure_packing;
 pub mod azure_vmtable;
+mod event_build;
 pub mod event_csv;
 mod event_fast;
 pub mod huawei;
