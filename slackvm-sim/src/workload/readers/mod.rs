@@ -28,7 +28,9 @@ mod event_build;
 pub mod event_csv;
 mod event_fast;
 pub mod huawei;
+mod huawei_fast;
 pub mod monitoring;
+mod plain;
 mod vm_attrs;
 
 pub use super::trace_error::TraceError;
