@@ -5,7 +5,7 @@
 //! arrival through the id index alone: the index holds, per VM, its
 //! number and its columns interned as one number.
 
-use super::event_csv::RawRow;
+use super::event_row::RawRow;
 use crate::workload::events::{Event, EventKind, EventList};
 use crate::workload::idmap::{FxHasher, IdIndex, IdMap};
 

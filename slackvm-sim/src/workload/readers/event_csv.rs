@@ -16,6 +16,7 @@ use std::path::Path;
 
 use super::event_build::Builder;
 use super::event_fast::parse_plain;
+use super::event_row::RawRow;
 use super::{CpuStats, ReadOptions, ReadReport, TraceError, VmAttr, VmAttrs};
 use crate::level::Level;
 use crate::workload::csv::{EVENT_CSV_CPU_COLUMNS, EVENT_CSV_HEADER};
@@ -38,32 +39,6 @@ pub struct EventRow {
     pub vm: VmSpec,
     /// The optional CPU columns (fractions; `None` when absent or empty).
     pub cpu: Option<CpuStats>,
-}
-
-/// The fields of one row, borrowed from the reader's buffer.
-#[derive(Debug)]
-pub(super) struct RawRow<'a> {
-    pub(super) time_s: u64,
-    pub(super) kind: EventKind,
-    pub(super) id: &'a str,
-    pub(super) vcpus: u32,
-    pub(super) mem_mb: u64,
-    pub(super) level: Level,
-    pub(super) profile: Option<&'a str>,
-    pub(super) cpu: Option<CpuStats>,
-}
-
-impl RawRow<'_> {
-    /// The VM's record.
-    pub(super) fn to_vm(&self) -> VmSpec {
-        VmSpec {
-            id: self.id.to_string(),
-            vcpus: self.vcpus,
-            mem_mb: self.mem_mb,
-            level: self.level,
-            profile: self.profile.map(str::to_string),
-        }
-    }
 }
 
 /// Streaming reader: an iterator of rows, checking each row's fields and

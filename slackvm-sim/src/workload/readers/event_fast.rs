@@ -9,7 +9,7 @@
 //! The test below holds it to that: on any line, the fast path gives
 //! nothing or exactly the general path's row.
 
-use super::event_csv::RawRow;
+use super::event_row::RawRow;
 use super::plain::{float, text_field, uint_field};
 use super::CpuStats;
 use crate::level::Level;

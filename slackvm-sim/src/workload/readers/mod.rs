@@ -27,6 +27,7 @@ pub mod azure_vmtable;
 mod event_build;
 pub mod event_csv;
 mod event_fast;
+mod event_row;
 pub mod huawei;
 mod huawei_fast;
 pub mod monitoring;
