@@ -16,7 +16,7 @@ use std::path::Path;
 
 use super::event_build::Builder;
 use super::event_fast::parse_plain;
-use super::event_row::RawRow;
+use super::event_row::{cpu_fraction, RawRow};
 use super::{CpuStats, ReadOptions, ReadReport, TraceError, VmAttr, VmAttrs};
 use crate::level::Level;
 use crate::workload::csv::{EVENT_CSV_CPU_COLUMNS, EVENT_CSV_HEADER};
@@ -205,10 +205,7 @@ fn cpu_stats(f: &Fields<'_>) -> Result<Option<CpuStats>, EventCsvError> {
     }
     let pct = |col: usize| -> Result<f64, EventCsvError> {
         let x = f.float(col)?;
-        if x < 0.0 {
-            return Err(f.error(col, format!("{x} is not a CPU percentage >= 0")));
-        }
-        Ok(x.min(100.0) / 100.0)
+        cpu_fraction(x).ok_or_else(|| f.error(col, format!("{x} is not a CPU percentage >= 0")))
     };
     Ok(Some(CpuStats {
         avg: pct(first)?,
@@ -319,21 +316,17 @@ pub fn read_event_list<R: BufRead>(
 /// Reads an event list CSV file (plain or gzip; `-`: standard input).
 pub fn read_event_csv(path: &Path) -> Result<EventList, EventCsvError> {
     let name = path.display().to_string();
-    let opts = ListOptions::new(false, plain_size(path));
+    let opts = ListOptions::new(false, file_size(path));
     Ok(read_list(open_input(path)?, &name, opts)?.0)
 }
 
-/// The size of the file at `path` if it is plain text (not gzip, not
-/// standard input).
-fn plain_size(path: &Path) -> Option<u64> {
+/// The size of the file at `path` (`-`: unknown): a hint to reserve room
+/// (a gzip file's compressed size only makes the lists grow as they go).
+fn file_size(path: &Path) -> Option<u64> {
     if path.as_os_str() == "-" {
         return None;
     }
-    let mut head = [0u8; 2];
-    let mut file = std::fs::File::open(path).ok()?;
-    std::io::Read::read_exact(&mut file, &mut head).ok()?;
-    let len = file.metadata().ok()?.len();
-    (head != [0x1f, 0x8b]).then_some(len)
+    std::fs::metadata(path).ok().map(|m| m.len())
 }
 
 /// [`read_event_csv`] in the readers' shape (lenient mode as asked; the
@@ -345,7 +338,7 @@ pub(super) fn read(
     let (list, cpu, report) = read_list(
         open_input(path)?,
         &path.display().to_string(),
-        ListOptions::new(opts.skip_bad_rows, plain_size(path)),
+        ListOptions::new(opts.skip_bad_rows, file_size(path)),
     )?;
     let attrs = match cpu {
         Some(cpu) => VmAttrs::per_vm(

@@ -9,7 +9,7 @@
 //! The test below holds it to that: on any line, the fast path gives
 //! nothing or exactly the general path's row.
 
-use super::event_row::RawRow;
+use super::event_row::{cpu_fraction, RawRow};
 use super::plain::{float, text_field, uint_field};
 use super::CpuStats;
 use crate::level::Level;
@@ -45,8 +45,7 @@ fn cpu_stats(b: &[u8]) -> Option<Option<CpuStats>> {
     }
     let mut pct = [0.0; 3];
     for (p, f) in pct.iter_mut().zip(cols) {
-        let x = float(f).filter(|&x| x >= 0.0)?;
-        *p = x.min(100.0) / 100.0;
+        *p = cpu_fraction(float(f)?)?;
     }
     Some(Some(CpuStats {
         avg: pct[0],

@@ -32,3 +32,10 @@ impl RawRow<'_> {
         }
     }
 }
+
+/// A CPU column's percentage as a fraction (above 100 counts as 100);
+/// `None` below 0. The one rule of both reading paths.
+#[inline]
+pub(super) fn cpu_fraction(pct: f64) -> Option<f64> {
+    (pct >= 0.0).then(|| pct.min(100.0) / 100.0)
+}
